@@ -1,6 +1,7 @@
 """The one small interface every tracking provider implements."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from jobs.events import Event
 
@@ -27,6 +28,7 @@ class Query:
 
     number: str
     carrier: str | None = None
+    registered_at: datetime | None = None  # when Parceldesk first saw it; the sandbox anchors here
 
 
 @dataclass
