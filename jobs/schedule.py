@@ -1,0 +1,83 @@
+"""When each shipment is checked again, and the periodic sweep that enqueues whatever is due."""
+
+import logging
+from datetime import timedelta
+
+from playhouse.shortcuts import chunked
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from jobs import runtime
+from jobs.queues import enqueue_import, enqueue_resolve, redis_connection
+from webapp.models import Shipment, Upload, utcnow
+
+log = logging.getLogger(__name__)
+
+# Hours between checks by status; terminal states are not polled (None).
+REFRESH_HOURS = {
+    "not_found": 12, "in_transit": 6, "pick_up": 4, "undelivered": 4, "alert": 6, "returned": 12,
+}
+TERMINAL = {("returned", "returned_to_sender")}
+TERMINAL_STATUSES = {"delivered", "expired"}
+LEASE = timedelta(minutes=15)  # a queued batch not finished by then is due again
+SWEEP_LIMIT = 50_000  # per sweep; the next sweep takes the rest
+STUCK_IMPORT = timedelta(minutes=5)
+
+
+def next_check_at(status, reason, now, settings):
+    """The next time a shipment in (status, reason) is due, or None when it is final."""
+    if status in TERMINAL_STATUSES or (status, reason) in TERMINAL:
+        return None
+    hours = REFRESH_HOURS.get(status, 6)
+    if settings.get("TRACKING_PROVIDER", "sandbox") == "sandbox":
+        hours /= max(float(settings.get("SANDBOX_CLOCK_SPEED", 1.0)), 1e-6)
+    return now + timedelta(hours=hours)
+
+
+def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:
+    """Lease due shipments (of one upload, some ids, or all) and enqueue them in batches."""
+    settings = runtime.setup()
+    now = utcnow()
+    due = Shipment.select(Shipment.id).where(
+        Shipment.next_check_at <= now,
+        Shipment.claimed_until.is_null() | (Shipment.claimed_until < now),
+    )
+    if upload_id is not None:
+        due = due.where(Shipment.upload == upload_id)
+    if shipment_ids is not None:
+        due = due.where(Shipment.id.in_(shipment_ids))
+    ids = [row.id for row in due.order_by(Shipment.next_check_at).limit(SWEEP_LIMIT)]
+    connection = redis_connection(settings)
+    for batch in chunked(ids, settings["RESOLVE_BATCH_SIZE"]):
+        Shipment.update(claimed_until=now + LEASE).where(Shipment.id.in_(batch)).execute()
+        enqueue_resolve(connection, batch, settings["TRACKING_PROVIDER"], at_front=at_front)
+    return len(ids)
+
+
+def sweep() -> dict:
+    """Periodic: re-enqueue due shipments and lost imports; safe at any frequency.
+
+    Nothing is lost when Redis is flushed or a worker killed: leases expire and the database
+    still says what is due.
+    """
+    settings = runtime.setup()
+    connection = redis_connection(settings)
+    revived = 0
+    stuck = Upload.select().where(
+        Upload.state.in_(["queued", "parsing"]), Upload.created_at < utcnow() - STUCK_IMPORT
+    )
+    for upload in stuck:
+        if not _job_alive(connection, f"import-{upload.id}"):
+            Upload.update(state="queued").where(Upload.id == upload.id).execute()
+            enqueue_import(connection, upload.id)
+            revived += 1
+    return {"enqueued": enqueue_due(), "imports_revived": revived}
+
+
+def _job_alive(connection, job_id) -> bool:
+    try:
+        status = Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status()
+    except NoSuchJobError:
+        return False
+    return status in ("queued", "started", "deferred", "scheduled")

@@ -1,0 +1,94 @@
+"""Merchant accounts: sign-up, log-in, log-out."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from peewee import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from webapp.models import Merchant, db
+
+bp = Blueprint("auth", __name__)
+MIN_PASSWORD = 10
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class SignupForm(LoginForm):
+    name = StringField("Shop name", validators=[Length(max=200)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+    )
+
+
+def load_merchant(merchant_id):
+    """flask-login user loader."""
+    return Merchant.get_or_none(Merchant.id == int(merchant_id)) if merchant_id.isdigit() else None
+
+
+def unauthorized():
+    """Send visitors to log-in; htmx requests get HX-Redirect instead of a form inside a cell."""
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)
+
+
+def create_merchant(email: str, password: str, name: str = "") -> Merchant:
+    """Create an account; raises ValueError when the email is taken or the password too short."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"The password must have at least {MIN_PASSWORD} characters.")
+    try:
+        with db.atomic():
+            return Merchant.create(email=email.strip().lower(), name=name.strip(),
+                                   password_hash=generate_password_hash(password))
+    except IntegrityError:
+        raise ValueError("An account with this email already exists.") from None
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Sign-up form; a new merchant is logged in straight away."""
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            merchant = create_merchant(form.email.data, form.password.data, form.name.data or "")
+        except ValueError as error:
+            form.email.errors.append(str(error))
+        else:
+            login_user(merchant)
+            return redirect(url_for("uploads.index"), 303)
+    return render_template("auth/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log-in form."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        merchant = Merchant.get_or_none(Merchant.email == form.email.data.strip().lower())
+        if merchant and check_password_hash(merchant.password_hash, form.password.data):
+            login_user(merchant)
+            return redirect(_safe_next() or url_for("shipments.index"), 303)
+        form.password.errors.append("Email or password is wrong.")
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"), 303)
+
+
+def _safe_next():
+    target = request.args.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else None

@@ -1,0 +1,116 @@
+"""The `parceldesk` command: run the app and drive each stage of the pipeline."""
+
+import argparse
+import getpass
+import json
+import sys
+
+from config import settings as settings_module
+
+
+class UserError(Exception):
+    """A mistake of the person at the terminal: one sentence to stderr, exit status 1."""
+
+
+def main(argv=None):
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except UserError as error:
+        print(f"parceldesk: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="parceldesk", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    up = sub.add_parser("up", help="web server + workers + embedded Redis")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--workers", type=int, default=1)
+    up.set_defaults(run=_run_up)
+    web = sub.add_parser("web", help="only the web server")
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--threads", type=int, default=8)
+    web.set_defaults(run=_run_web)
+    worker = sub.add_parser("worker", help="one RQ worker")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.set_defaults(run=_run_worker)
+    sub.add_parser("cron", help="the periodic-job scheduler").set_defaults(run=_run_cron)
+    create = sub.add_parser("create-merchant", help="create a merchant account")
+    create.add_argument("email")
+    create.add_argument("--password-stdin", action="store_true")
+    create.add_argument("--name", default="")
+    create.set_defaults(run=_run_create_merchant)
+    from webapp import cli_data
+
+    cli_data.add_commands(sub)
+    return parser
+
+
+def setup():
+    """Settings from the environment, with the database open and its schema current."""
+    from jobs import runtime
+
+    runtime.configure(settings_module.load())
+    return runtime.setup()
+
+
+def _run_up(args):
+    from webapp.processes import run_everything
+
+    return run_everything(settings_module.load(), args.host, args.port, args.workers)
+
+
+def _run_web(args):
+    import waitress
+
+    from webapp import create_app
+
+    app = create_app()
+    print(f"Parceldesk web on http://{args.host}:{args.port}", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="parceldesk")
+
+
+def _run_worker(args):
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from jobs.queues import QUEUE_NAMES, queue, redis_connection
+
+    settings = setup()
+    connection = redis_connection(settings)
+    queues = [queue(name, connection) for name in QUEUE_NAMES]
+    worker = Worker(queues, connection=connection, serializer=JSONSerializer)
+    worker.work(burst=args.burst, with_scheduler=True)
+
+
+def _run_cron(args):
+    from jobs.cron import build_scheduler
+    from jobs.queues import redis_connection
+
+    settings = setup()
+    build_scheduler(redis_connection(settings), settings).start()
+
+
+def _run_create_merchant(args):
+    from webapp.auth import create_merchant
+
+    setup()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+    try:
+        merchant = create_merchant(args.email, password, args.name)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(json.dumps({"id": merchant.id, "email": merchant.email}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Pipeline and data commands of `parceldesk`: detect, classify, import, shipments."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+
+def add_commands(sub):
+    """Register the data commands on the `parceldesk` sub-parser."""
+    detect = sub.add_parser("detect", help="identify carriers of numbers (JSON lines)")
+    detect.add_argument("numbers", nargs="*")
+    detect.set_defaults(run=run_detect)
+    classify = sub.add_parser("classify", help="classify parcels from JSON lines")
+    classify.add_argument("file", nargs="?", default="-")
+    classify.set_defaults(run=run_classify)
+    imp = sub.add_parser("import", help="import a shipment list now and queue its resolution")
+    imp.add_argument("file")
+    imp.add_argument("--merchant", required=True, metavar="EMAIL")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(run=run_import)
+    ships = sub.add_parser("shipments", help="list a merchant's shipments")
+    ships.add_argument("--merchant", required=True, metavar="EMAIL")
+    ships.add_argument("--status", metavar="KEY")
+    ships.add_argument("--json", action="store_true")
+    ships.set_defaults(run=run_shipments)
+
+
+def _lines(args_list):
+    return args_list if args_list else (line.rstrip("\n") for line in sys.stdin)
+
+
+def run_detect(args):
+    """One JSON object per input number, in input order."""
+    from jobs.carriers import detect
+
+    for raw in _lines(args.numbers):
+        print(json.dumps(detect(raw).to_json(), ensure_ascii=False))
+
+
+def run_classify(args):
+    """One verdict per JSON line in."""
+    from jobs.classify import classify_lines
+
+    from webapp.cli import UserError
+
+    try:
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot read {args.file}: {error.strerror}.") from None
+    with stream:
+        for verdict in classify_lines(stream):
+            print(json.dumps(verdict, ensure_ascii=False))
+
+
+def _merchant(email):
+    from webapp.cli import UserError, setup
+    from webapp.models import Merchant
+
+    setup()
+    merchant = Merchant.get_or_none(Merchant.email == email.strip().lower())
+    if merchant is None:
+        raise UserError(f"no merchant with the email {email}.")
+    return merchant
+
+
+def run_import(args):
+    """Store the file under PARCELDESK_HOME, import it now, queue its resolution."""
+    from jobs.imports import import_upload
+    from jobs.runtime import setup
+    from webapp.cli import UserError
+    from webapp.models import RowError, Upload
+
+    merchant = _merchant(args.merchant)
+    source = Path(args.file)
+    if not source.is_file():
+        raise UserError(f"no file at {source}.")
+    folder = Path(setup()["PARCELDESK_HOME"], "uploads", str(merchant.id))
+    folder.mkdir(parents=True, exist_ok=True)
+    upload = Upload.create(merchant=merchant, filename=source.name[:255], stored_path="")
+    stored = folder / f"cli-{upload.id}-{source.name}"
+    shutil.copyfile(source, stored)
+    Upload.update(stored_path=str(stored)).where(Upload.id == upload.id).execute()
+    import_upload(upload.id)
+    upload = Upload.get_by_id(upload.id)
+    rejected = [{"row": e.row, "value": e.value, "reason": e.reason}
+                for e in RowError.select().where(RowError.upload == upload.id).order_by(RowError.row)]
+    summary = {"upload_id": upload.id, "imported": upload.imported,
+               "duplicates": upload.duplicates, "rejected": rejected, "error": upload.error}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    elif upload.error:
+        print(f"parceldesk: {upload.error}", file=sys.stderr)
+    else:
+        print(f"Upload {upload.id}: {upload.imported} new, {upload.duplicates} merged, "
+              f"{len(rejected)} rejected; resolution queued.")
+    return 2 if upload.state == "failed" else 0
+
+
+def run_shipments(args):
+    """List the merchant's shipments, newest first."""
+    from jobs.classify import STATUSES
+
+    from webapp.cli import UserError
+    from webapp.models import Shipment
+    from webapp.shipments import merchant_shipments
+
+    merchant = _merchant(args.merchant)
+    rows = merchant_shipments(merchant.id).order_by(Shipment.id)
+    if args.status:
+        if args.status not in dict(STATUSES):
+            raise UserError(f"unknown status {args.status}; use one of "
+                            f"{', '.join(k for k, _ in STATUSES)}.")
+        rows = rows.where(Shipment.status == args.status)
+    for s in rows.iterator():
+        if args.json:
+            print(json.dumps(_shipment_json(s), ensure_ascii=False))
+        else:
+            print(f"{s.tracking_number:<30} {s.order_id or '':<14} {s.carrier or '-':<14} "
+                  f"{s.status}/{s.reason}")
+
+
+def _iso(value):
+    return value.isoformat() + "Z" if value else None
+
+
+def _shipment_json(s):
+    return {
+        "tracking_number": s.tracking_number, "order_id": s.order_id, "carrier": s.carrier,
+        "status": s.status, "reason": s.reason, "needs_action": s.needs_action,
+        "last_event_at": _iso(s.last_event_at), "last_event_text": s.last_event_text,
+        "checked_at": _iso(s.checked_at), "customer_name": s.customer_name, "email": s.email,
+    }

@@ -1,0 +1,148 @@
+"""Peewee models on a DatabaseProxy; the database is the source of truth, Redis only a queue."""
+
+from datetime import UTC, datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+db = DatabaseProxy()
+
+FOLLOWUP_STATES = ("open", "contacted", "resolved")
+
+
+def utcnow():
+    """Naive UTC now: every datetime column stores naive UTC, the same on SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Merchant(BaseModel):
+    email = CharField(max_length=254, unique=True)
+    password_hash = CharField(max_length=255)
+    name = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    # flask-login protocol
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self):
+        return str(self.id)
+
+
+class Upload(BaseModel):
+    STATES = ("queued", "parsing", "resolving", "done", "failed")
+
+    merchant = ForeignKeyField(Merchant, backref="uploads", on_delete="CASCADE")
+    filename = CharField(max_length=255)
+    stored_path = CharField(max_length=1024, default="")
+    state = CharField(max_length=16, default="queued")
+    rows_total = IntegerField(default=0)
+    imported = IntegerField(default=0)
+    duplicates = IntegerField(default=0)
+    rejected = IntegerField(default=0)
+    error = TextField(null=True)
+    mapping = TextField(null=True)  # JSON {field: column index} chosen in the mapping step
+    source = CharField(max_length=8, default="file")  # "file" or "paste"
+    created_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("merchant", "created_at"), False),)
+
+
+class ColumnMapping(BaseModel):
+    """A merchant's column choice, reused for later files with the same headers."""
+
+    merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
+    signature = CharField(max_length=64)
+    mapping = TextField()
+
+    class Meta:
+        indexes = ((("merchant", "signature"), True),)
+
+
+class RowError(BaseModel):
+    upload = ForeignKeyField(Upload, backref="row_errors", on_delete="CASCADE")
+    row = IntegerField()
+    value = TextField()
+    reason = CharField(max_length=64)
+
+
+class Shipment(BaseModel):
+    merchant = ForeignKeyField(Merchant, backref="shipments", on_delete="CASCADE")
+    upload = ForeignKeyField(Upload, null=True, backref="shipments", on_delete="SET NULL")
+    tracking_number = CharField(max_length=64)
+    carrier = CharField(max_length=64, null=True)
+    candidates = CharField(max_length=255, default="")
+    detection_reason = CharField(max_length=32, null=True)
+    order_id = CharField(max_length=200, null=True)
+    customer_name = CharField(max_length=200, null=True)
+    email = CharField(max_length=254, null=True)
+    country = CharField(max_length=64, null=True)
+    ship_date = DateField(null=True)
+    status = CharField(max_length=16, default="not_found")
+    reason = CharField(max_length=32, default="not_yet_scanned")
+    needs_action = BooleanField(default=False)
+    stalled = BooleanField(default=False)
+    last_event_at = DateTimeField(null=True)
+    last_event_text = TextField(null=True)
+    last_event_location = CharField(max_length=200, null=True)
+    checked_at = DateTimeField(null=True)
+    next_check_at = DateTimeField(null=True)
+    claimed_until = DateTimeField(null=True)
+    followup = CharField(max_length=16, default="open")
+    note = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "tracking_number"), True),
+            (("merchant", "status", "last_event_at"), False),
+            (("merchant", "last_event_at"), False),
+            (("merchant", "needs_action"), False),
+            (("upload", "checked_at"), False),
+            (("next_check_at",), False),
+        )
+
+
+class TrackingEvent(BaseModel):
+    shipment = ForeignKeyField(Shipment, backref="events", on_delete="CASCADE")
+    time = DateTimeField()
+    text = TextField()
+    location = CharField(max_length=200, null=True)
+    code = CharField(max_length=64, null=True)
+
+    class Meta:
+        # A re-run of a resolve job must never double events (texts are cut to 500 characters).
+        indexes = ((("shipment", "time", "text"), True),)
+
+
+class StatusChange(BaseModel):
+    shipment = ForeignKeyField(Shipment, backref="status_changes", on_delete="CASCADE")
+    at = DateTimeField(default=utcnow)
+    old_status = CharField(max_length=16, null=True)
+    old_reason = CharField(max_length=32, null=True)
+    new_status = CharField(max_length=16)
+    new_reason = CharField(max_length=32)
+
+    class Meta:
+        indexes = ((("shipment", "at"), False),)
+
+
+MODELS = [Merchant, Upload, ColumnMapping, RowError, Shipment, TrackingEvent, StatusChange]

@@ -1,0 +1,191 @@
+"""Upload shipment lists (file or pasted), map columns when needed, follow the import."""
+
+import json
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from jobs.parsing import FIELDS, FileRefused, open_table
+from peewee import fn
+from werkzeug.utils import secure_filename
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from jobs.queues import enqueue_import, redis_connection
+from webapp.htmx import render
+from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
+
+bp = Blueprint("uploads", __name__, url_prefix="/uploads")
+ROW_ERRORS_SHOWN = 200
+PASTE_LIMIT = 2_000_000  # characters
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Shipment list (CSV, TSV or XLSX)", validators=[FileRequired()])
+
+
+class PasteForm(FlaskForm):
+    numbers = TextAreaField("Or paste tracking numbers, one per line",
+                            validators=[DataRequired(), Length(max=PASTE_LIMIT)])
+
+
+def merchant_upload(upload_id: int) -> Upload:
+    """The current merchant's upload, or 404 (never another merchant's)."""
+    upload = Upload.get_or_none(Upload.id == upload_id, Upload.merchant == current_user.id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+@bp.get("")
+@login_required
+def index():
+    """The upload forms and the merchant's recent uploads."""
+    return _index_page(UploadForm(), PasteForm())
+
+
+def _index_page(form, paste, status=200):
+    uploads = (Upload.select().where(Upload.merchant == current_user.id)
+               .order_by(Upload.id.desc()).limit(50))
+    body, _, headers = render("uploads/index.html", "uploads/_form.html", form=form,
+                              paste=paste, uploads=uploads)
+    return body, status, headers
+
+
+@bp.post("")
+@login_required
+def create():
+    """Check and store the file; queue its import, or ask which column holds the numbers."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _index_page(form, PasteForm(), 422)
+    filename = form.file.data.filename or "upload"
+    path = _new_path(current_user.id, filename)
+    form.file.data.save(str(path))
+    try:
+        table = open_table(path, filename, current_app.config["MAX_UPLOAD_MB"] << 20)
+    except FileRefused as refused:
+        path.unlink(missing_ok=True)  # a refused file leaves nothing behind
+        form.file.errors.append(str(refused))
+        return _index_page(form, PasteForm(), 422)
+    mapping = None if table.confident else _remembered(table.signature())
+    upload = Upload.create(merchant=current_user.id, filename=filename[:255],
+                           stored_path=str(path), mapping=mapping,
+                           state="queued" if table.confident or mapping else "mapping")
+    if upload.state == "mapping":
+        return redirect(url_for("uploads.mapping", upload_id=upload.id), 303)
+    return _queue(upload)
+
+
+@bp.post("/paste")
+@login_required
+def paste():
+    """Import a pasted list of numbers like a one-column file."""
+    form = PasteForm()
+    if not form.validate_on_submit():
+        return _index_page(UploadForm(), form, 422)
+    path = _new_path(current_user.id, "pasted.txt")
+    path.write_text(form.numbers.data, encoding="utf-8")
+    upload = Upload.create(merchant=current_user.id, filename="Pasted numbers",
+                           stored_path=str(path), source="paste")
+    return _queue(upload)
+
+
+def _queue(upload):
+    enqueue_import(redis_connection(current_app.config), upload.id)
+    return redirect(url_for("uploads.show", upload_id=upload.id), 303)
+
+
+def _new_path(merchant_id, filename) -> Path:
+    folder = Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
+
+
+def _remembered(signature):
+    saved = ColumnMapping.get_or_none(ColumnMapping.merchant == current_user.id,
+                                      ColumnMapping.signature == signature)
+    return saved.mapping if saved else None
+
+
+@bp.route("/<int:upload_id>/mapping", methods=["GET", "POST"])
+@login_required
+def mapping(upload_id):
+    """The column-mapping step: a preview of the first rows and a choice per field."""
+    upload = merchant_upload(upload_id)
+    if upload.state != "mapping":
+        return redirect(url_for("uploads.show", upload_id=upload.id), 303)
+    table = open_table(upload.stored_path, upload.filename)
+    error = None
+    if request.method == "POST":
+        chosen = _chosen_mapping(len(table.headers))
+        if "tracking_number" not in chosen:
+            error = "Choose the column that holds the tracking numbers."
+        else:
+            return _save_mapping(upload, table.signature(), chosen)
+    body, _, headers = render("uploads/mapping.html", "uploads/_mapping.html", upload=upload,
+                              table=table, fields=FIELDS, error=error)
+    return body, 422 if error else 200, headers
+
+
+def _chosen_mapping(width):
+    chosen = {}
+    for field in FIELDS:
+        value = request.form.get(field, "")
+        if value.isdigit() and int(value) < width:
+            chosen[field] = int(value)
+    return chosen
+
+
+def _save_mapping(upload, signature, chosen):
+    encoded = json.dumps(chosen, sort_keys=True)
+    with db.atomic():
+        ColumnMapping.insert(merchant=upload.merchant_id, signature=signature,
+                             mapping=encoded).on_conflict(
+            conflict_target=[ColumnMapping.merchant, ColumnMapping.signature],
+            update={ColumnMapping.mapping: encoded}).execute()
+        Upload.update(mapping=encoded, state="queued").where(Upload.id == upload.id).execute()
+    return _queue(upload)
+
+
+@bp.get("/<int:upload_id>")
+@login_required
+def show(upload_id):
+    """One upload: progress while it runs (htmx polls this URL), then summary and rejected rows."""
+    upload = merchant_upload(upload_id)
+    if upload.state == "mapping":
+        return redirect(url_for("uploads.mapping", upload_id=upload.id))
+    return render("uploads/show.html", "uploads/_progress.html", **_progress(upload))
+
+
+@bp.get("/<int:upload_id>/rejected.csv")
+@login_required
+def rejected_csv(upload_id):
+    """Every rejected row of an upload as CSV, to fix and upload again."""
+    from webapp.exports import csv_response
+    from webapp.labels import reason_text
+
+    upload = merchant_upload(upload_id)
+    rows = (RowError.select(RowError.row, RowError.value, RowError.reason)
+            .where(RowError.upload == upload.id).order_by(RowError.row).tuples().iterator())
+    records = ([row, value, reason, reason_text(reason)] for row, value, reason in rows)
+    return csv_response(f"rejected-rows-{upload.id}.csv", ["row", "value", "reason", "explanation"],
+                        records)
+
+
+def _progress(upload):
+    total, checked = (
+        Shipment.select(fn.COUNT(Shipment.id), fn.COUNT(Shipment.checked_at))
+        .where(Shipment.upload == upload.id)
+        .tuples()
+        .get()
+    )
+    errors = (RowError.select().where(RowError.upload == upload.id)
+              .order_by(RowError.row).limit(ROW_ERRORS_SHOWN))
+    finished = upload.state in ("done", "failed")
+    percent = 100 if finished else int(100 * checked / total) if total else 0
+    return {"upload": upload, "total": total, "checked": checked, "percent": percent,
+            "row_errors": errors, "running": not finished, "shown_limit": ROW_ERRORS_SHOWN}
