@@ -30,6 +30,7 @@ def build_scheduler(connection, settings) -> CronScheduler:
     """A cron scheduler with every PERIODIC job registered at its configured interval."""
     scheduler = JsonCronScheduler(connection=connection)
     for func, queue_name, interval_key in PERIODIC:
-        scheduler.register(func, queue_name, interval=int(settings[interval_key]),
-                           result_ttl=RESULT_TTL)
+        scheduler.register(
+            func, queue_name, interval=int(settings[interval_key]), result_ttl=RESULT_TTL
+        )
     return scheduler

@@ -38,9 +38,9 @@ def import_upload(upload_id: int) -> dict:
         _refuse(upload_id, str(refused))
         return {"error": str(refused)}
     state = "resolving" if counts["imported"] + counts["duplicates"] else "done"
-    Upload.update(state=state, finished_at=None if state == "resolving" else utcnow(), **counts).where(
-        Upload.id == upload_id
-    ).execute()
+    Upload.update(
+        state=state, finished_at=None if state == "resolving" else utcnow(), **counts
+    ).where(Upload.id == upload_id).execute()
     from jobs.schedule import enqueue_due
 
     enqueue_due(upload_id=upload_id)
@@ -92,13 +92,25 @@ def _prepare(upload, chunk):
     rows, errors = {}, []
     for item in chunk:
         if not isinstance(item, Record):
-            errors.append({"upload": upload.id, "row": item.row, "value": item.value[:500],
-                           "reason": item.reason})
+            errors.append(
+                {
+                    "upload": upload.id,
+                    "row": item.row,
+                    "value": item.value[:500],
+                    "reason": item.reason,
+                }
+            )
             continue
         found = detect(item.number, hint=item.carrier)
         if found.reason == "mangled_by_spreadsheet":
-            errors.append({"upload": upload.id, "row": item.row, "value": item.number[:500],
-                           "reason": found.reason})
+            errors.append(
+                {
+                    "upload": upload.id,
+                    "row": item.row,
+                    "value": item.number[:500],
+                    "reason": found.reason,
+                }
+            )
             continue
         row = rows.get(found.number)
         if row is None:
@@ -113,13 +125,25 @@ def _prepare(upload, chunk):
 
 def _new_row(upload, found):
     now = utcnow()
-    initial = classify(events=[], now=now, settings=runtime.setup(),
-                       detection_reason=found.reason, registered_at=now)
+    initial = classify(
+        events=[],
+        now=now,
+        settings=runtime.setup(),
+        detection_reason=found.reason,
+        registered_at=now,
+    )
     return {
-        "merchant": upload.merchant_id, "upload": upload.id, "tracking_number": found.number,
-        "carrier": found.carrier, "candidates": ",".join(found.candidates)[:255],
-        "detection_reason": found.reason, "status": initial.status, "reason": initial.reason,
-        "needs_action": initial.needs_action, "next_check_at": now, "_count": 0,
+        "merchant": upload.merchant_id,
+        "upload": upload.id,
+        "tracking_number": found.number,
+        "carrier": found.carrier,
+        "candidates": ",".join(found.candidates)[:255],
+        "detection_reason": found.reason,
+        "status": initial.status,
+        "reason": initial.reason,
+        "needs_action": initial.needs_action,
+        "next_check_at": now,
+        "_count": 0,
         **{field: None for field in MERGED_FIELDS},
     }
 
@@ -130,15 +154,21 @@ def _upsert(upload, rows) -> int:
         return 0
     existing = (
         Shipment.select(fn.COUNT(Shipment.id))
-        .where(Shipment.merchant == upload.merchant_id,
-               Shipment.tracking_number.in_(list(rows)))
+        .where(Shipment.merchant == upload.merchant_id, Shipment.tracking_number.in_(list(rows)))
         .scalar()
     )
     payload = [{k: v for k, v in r.items() if k != "_count"} for r in rows.values()]
-    update = {getattr(Shipment, f): fn.COALESCE(getattr(EXCLUDED, f), getattr(Shipment, f))
-              for f in MERGED_FIELDS}
-    update.update({Shipment.upload: EXCLUDED.upload, Shipment.next_check_at: EXCLUDED.next_check_at,
-                   Shipment.claimed_until: None})
+    update = {
+        getattr(Shipment, f): fn.COALESCE(getattr(EXCLUDED, f), getattr(Shipment, f))
+        for f in MERGED_FIELDS
+    }
+    update.update(
+        {
+            Shipment.upload: EXCLUDED.upload,
+            Shipment.next_check_at: EXCLUDED.next_check_at,
+            Shipment.claimed_until: None,
+        }
+    )
     Shipment.insert_many(payload).on_conflict(
         conflict_target=[Shipment.merchant, Shipment.tracking_number], update=update
     ).execute()

@@ -1,4 +1,4 @@
-"""Resolve a batch of shipments: ask the provider, store new events, classify, schedule next check."""
+"""Resolve a batch of shipments: ask the provider, store events, classify, schedule the next check."""
 
 import logging
 from datetime import UTC, datetime
@@ -76,33 +76,54 @@ def _apply(shipment, result, known, provider_name, settings, now):
     new = [e for e in (result.events if result else []) if _key(e) not in stored]
     if new:
         TrackingEvent.insert_many(
-            [{"shipment": shipment.id, "time": _key(e)[0], "text": e.text[:TEXT_LIMIT],
-              "location": (e.location or "")[:200] or None, "code": e.code} for e in new]
+            [
+                {
+                    "shipment": shipment.id,
+                    "time": _key(e)[0],
+                    "text": e.text[:TEXT_LIMIT],
+                    "location": (e.location or "")[:200] or None,
+                    "code": e.code,
+                }
+                for e in new
+            ]
         ).on_conflict_ignore().execute()
     events = known + new
     verdict = classify(
-        events=events, now=aware(now), settings=settings,
+        events=events,
+        now=aware(now),
+        settings=settings,
         detection_reason=shipment.detection_reason,
         native_status=result.native_status if result else None,
         native_substatus=result.native_substatus if result else None,
-        provider=provider_name, provider_error=result.error if result else "unknown_number",
+        provider=provider_name,
+        provider_error=result.error if result else "unknown_number",
         registered_at=aware(shipment.created_at),
         shipped_at=datetime.combine(shipment.ship_date, datetime.min.time(), UTC)
-        if shipment.ship_date else None,
+        if shipment.ship_date
+        else None,
     )
     latest = max(events, key=lambda e: e.time) if events else None
     changes = {
-        "status": verdict.status, "reason": verdict.reason, "needs_action": verdict.needs_action,
-        "stalled": verdict.stalled, "checked_at": now, "claimed_until": None,
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "needs_action": verdict.needs_action,
+        "stalled": verdict.stalled,
+        "checked_at": now,
+        "claimed_until": None,
         "last_event_at": naive(latest.time) if latest else None,
         "last_event_text": latest.text[:TEXT_LIMIT] if latest else None,
         "last_event_location": latest.location if latest else None,
         "next_check_at": next_check_at(verdict.status, verdict.reason, now, settings),
     }
     if (verdict.status, verdict.reason) != (shipment.status, shipment.reason):
-        StatusChange.create(shipment=shipment.id, at=now, old_status=shipment.status,
-                            old_reason=shipment.reason, new_status=verdict.status,
-                            new_reason=verdict.reason)
+        StatusChange.create(
+            shipment=shipment.id,
+            at=now,
+            old_status=shipment.status,
+            old_reason=shipment.reason,
+            new_status=verdict.status,
+            new_reason=verdict.reason,
+        )
         if shipment.followup == "resolved":
             changes["followup"] = "open"  # a new status brings it back to the follow-up queue
     Shipment.update(**changes).where(Shipment.id == shipment.id).execute()

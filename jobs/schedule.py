@@ -16,7 +16,12 @@ log = logging.getLogger(__name__)
 
 # Hours between checks by status; terminal states are not polled (None).
 REFRESH_HOURS = {
-    "not_found": 12, "in_transit": 6, "pick_up": 4, "undelivered": 4, "alert": 6, "returned": 12,
+    "not_found": 12,
+    "in_transit": 6,
+    "pick_up": 4,
+    "undelivered": 4,
+    "alert": 6,
+    "returned": 12,
 }
 TERMINAL = {("returned", "returned_to_sender")}
 TERMINAL_STATUSES = {"delivered", "expired"}

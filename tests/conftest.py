@@ -45,10 +45,15 @@ def app(tmp_path, database_url, redis_url):
         from webapp.database import open_database
 
         open_database(database_url).drop_tables(MODELS, cascade=True, safe=True)
-    app = create_app({
-        "PARCELDESK_HOME": str(tmp_path / "home"), "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url, "SECRET_KEY": "test-secret", "SANDBOX_CLOCK_SPEED": 1.0,
-    })
+    app = create_app(
+        {
+            "PARCELDESK_HOME": str(tmp_path / "home"),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "test-secret",
+            "SANDBOX_CLOCK_SPEED": 1.0,
+        }
+    )
     app.config["TESTING"] = True
     yield app
     if not db.is_closed():
@@ -69,8 +74,9 @@ def csrf_from(client, url):
 def sign_up(client, email, password=PASSWORD):
     """Sign up through the real form (CSRF included); the client is then logged in."""
     token = csrf_from(client, "/signup")
-    response = client.post("/signup", data={"email": email, "password": password,
-                                            "name": "Shop", "csrf_token": token})
+    response = client.post(
+        "/signup", data={"email": email, "password": password, "name": "Shop", "csrf_token": token}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     return response
 

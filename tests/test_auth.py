@@ -16,14 +16,21 @@ def test_sign_up_logs_the_merchant_in_with_a_safe_cookie(client):
 
 def test_sign_up_refuses_short_password_and_taken_email(client):
     token = csrf_from(client, "/signup")
-    short = client.post("/signup", data={"email": "a@example.com", "password": "short",
-                                         "csrf_token": token})
+    short = client.post(
+        "/signup", data={"email": "a@example.com", "password": "short", "csrf_token": token}
+    )
     assert short.status_code == 422
     assert "at least 10 characters" in short.get_data(as_text=True)
     sign_up(client, "a@example.com")
     client.post("/logout", data={"csrf_token": csrf_from(client, "/uploads")})
-    again = client.post("/signup", data={"email": "A@example.com", "password": PASSWORD,
-                                         "csrf_token": csrf_from(client, "/signup")})
+    again = client.post(
+        "/signup",
+        data={
+            "email": "A@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(client, "/signup"),
+        },
+    )
     assert again.status_code == 422
     assert "already exists" in again.get_data(as_text=True)
     assert Merchant.select().count() == 1
@@ -33,20 +40,38 @@ def test_log_in_and_out(client):
     sign_up(client, "a@example.com")
     client.post("/logout", data={"csrf_token": csrf_from(client, "/uploads")})
     assert client.get("/shipments").status_code == 302
-    wrong = client.post("/login", data={"email": "a@example.com", "password": "not it at all",
-                                        "csrf_token": csrf_from(client, "/login")})
+    wrong = client.post(
+        "/login",
+        data={
+            "email": "a@example.com",
+            "password": "not it at all",
+            "csrf_token": csrf_from(client, "/login"),
+        },
+    )
     assert wrong.status_code == 422
     assert "wrong" in wrong.get_data(as_text=True)
-    right = client.post("/login?next=/uploads", data={
-        "email": "a@example.com", "password": PASSWORD, "csrf_token": csrf_from(client, "/login")})
+    right = client.post(
+        "/login?next=/uploads",
+        data={
+            "email": "a@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(client, "/login"),
+        },
+    )
     assert right.status_code == 303 and right.headers["Location"].endswith("/uploads")
 
 
 def test_log_in_never_redirects_off_site(client):
     sign_up(client, "a@example.com")
     client.post("/logout", data={"csrf_token": csrf_from(client, "/uploads")})
-    response = client.post("/login?next=//evil.example/x", data={
-        "email": "a@example.com", "password": PASSWORD, "csrf_token": csrf_from(client, "/login")})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={
+            "email": "a@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(client, "/login"),
+        },
+    )
     assert response.headers["Location"].endswith("/shipments")
 
 

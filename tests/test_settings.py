@@ -4,8 +4,13 @@ from config import settings
 
 
 def test_environment_overrides_defaults_with_types(tmp_path):
-    loaded = settings.load(environ={"PARCELDESK_HOME": str(tmp_path), "EXPIRE_AFTER_DAYS": "12",
-                                    "SANDBOX_CLOCK_SPEED": "60"})
+    loaded = settings.load(
+        environ={
+            "PARCELDESK_HOME": str(tmp_path),
+            "EXPIRE_AFTER_DAYS": "12",
+            "SANDBOX_CLOCK_SPEED": "60",
+        }
+    )
     assert loaded["EXPIRE_AFTER_DAYS"] == 12
     assert loaded["SANDBOX_CLOCK_SPEED"] == 60.0
     assert loaded["PICKUP_WARNING_DAYS"] == 5
@@ -13,8 +18,9 @@ def test_environment_overrides_defaults_with_types(tmp_path):
 
 
 def test_explicit_overrides_win_over_environment(tmp_path):
-    loaded = settings.load({"MAX_UPLOAD_MB": 1},
-                           environ={"PARCELDESK_HOME": str(tmp_path), "MAX_UPLOAD_MB": "9"})
+    loaded = settings.load(
+        {"MAX_UPLOAD_MB": 1}, environ={"PARCELDESK_HOME": str(tmp_path), "MAX_UPLOAD_MB": "9"}
+    )
     assert loaded["MAX_UPLOAD_MB"] == 1
 
 

@@ -45,8 +45,11 @@ def create_merchant(email: str, password: str, name: str = "") -> Merchant:
         raise ValueError(f"The password must have at least {MIN_PASSWORD} characters.")
     try:
         with db.atomic():
-            return Merchant.create(email=email.strip().lower(), name=name.strip(),
-                                   password_hash=generate_password_hash(password))
+            return Merchant.create(
+                email=email.strip().lower(),
+                name=name.strip(),
+                password_hash=generate_password_hash(password),
+            )
     except IntegrityError:
         raise ValueError("An account with this email already exists.") from None
 

@@ -83,17 +83,26 @@ def run_import(args):
     Upload.update(stored_path=str(stored)).where(Upload.id == upload.id).execute()
     import_upload(upload.id)
     upload = Upload.get_by_id(upload.id)
-    rejected = [{"row": e.row, "value": e.value, "reason": e.reason}
-                for e in RowError.select().where(RowError.upload == upload.id).order_by(RowError.row)]
-    summary = {"upload_id": upload.id, "imported": upload.imported,
-               "duplicates": upload.duplicates, "rejected": rejected, "error": upload.error}
+    rejected = [
+        {"row": e.row, "value": e.value, "reason": e.reason}
+        for e in RowError.select().where(RowError.upload == upload.id).order_by(RowError.row)
+    ]
+    summary = {
+        "upload_id": upload.id,
+        "imported": upload.imported,
+        "duplicates": upload.duplicates,
+        "rejected": rejected,
+        "error": upload.error,
+    }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     elif upload.error:
         print(f"parceldesk: {upload.error}", file=sys.stderr)
     else:
-        print(f"Upload {upload.id}: {upload.imported} new, {upload.duplicates} merged, "
-              f"{len(rejected)} rejected; resolution queued.")
+        print(
+            f"Upload {upload.id}: {upload.imported} new, {upload.duplicates} merged, "
+            f"{len(rejected)} rejected; resolution queued."
+        )
     return 2 if upload.state == "failed" else 0
 
 
@@ -109,15 +118,18 @@ def run_shipments(args):
     rows = merchant_shipments(merchant.id).order_by(Shipment.id)
     if args.status:
         if args.status not in dict(STATUSES):
-            raise UserError(f"unknown status {args.status}; use one of "
-                            f"{', '.join(k for k, _ in STATUSES)}.")
+            raise UserError(
+                f"unknown status {args.status}; use one of {', '.join(k for k, _ in STATUSES)}."
+            )
         rows = rows.where(Shipment.status == args.status)
     for s in rows.iterator():
         if args.json:
             print(json.dumps(_shipment_json(s), ensure_ascii=False))
         else:
-            print(f"{s.tracking_number:<30} {s.order_id or '':<14} {s.carrier or '-':<14} "
-                  f"{s.status}/{s.reason}")
+            print(
+                f"{s.tracking_number:<30} {s.order_id or '':<14} {s.carrier or '-':<14} "
+                f"{s.status}/{s.reason}"
+            )
 
 
 def _iso(value):
@@ -126,8 +138,15 @@ def _iso(value):
 
 def _shipment_json(s):
     return {
-        "tracking_number": s.tracking_number, "order_id": s.order_id, "carrier": s.carrier,
-        "status": s.status, "reason": s.reason, "needs_action": s.needs_action,
-        "last_event_at": _iso(s.last_event_at), "last_event_text": s.last_event_text,
-        "checked_at": _iso(s.checked_at), "customer_name": s.customer_name, "email": s.email,
+        "tracking_number": s.tracking_number,
+        "order_id": s.order_id,
+        "carrier": s.carrier,
+        "status": s.status,
+        "reason": s.reason,
+        "needs_action": s.needs_action,
+        "last_event_at": _iso(s.last_event_at),
+        "last_event_text": s.last_event_text,
+        "checked_at": _iso(s.checked_at),
+        "customer_name": s.customer_name,
+        "email": s.email,
     }

@@ -47,8 +47,9 @@ def _interrupt(signum, frame):
 
 def _migrate_once(env):
     """Bring the schema up to date before several processes race to do it."""
-    subprocess.run([sys.executable, "-c", "from webapp.cli import setup; setup()"], env=env,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-c", "from webapp.cli import setup; setup()"], env=env, check=True
+    )
 
 
 def _spawn(command, env):

@@ -79,8 +79,15 @@ def index():
     rows = filtered(current_user.id, status, query).order_by(*SORTS.get(sort, SORTS["last_event"]))
     shipments = list(rows.paginate(page, PAGE_SIZE + 1))
     return render(
-        "shipments/index.html", "shipments/_grid.html",
-        shipments=shipments[:PAGE_SIZE], has_next=len(shipments) > PAGE_SIZE, page=page,
-        status=status, q=query, sort=sort, counts=status_counts(current_user.id),
-        statuses=STATUSES, highlight=HIGHLIGHT,
+        "shipments/index.html",
+        "shipments/_grid.html",
+        shipments=shipments[:PAGE_SIZE],
+        has_next=len(shipments) > PAGE_SIZE,
+        page=page,
+        status=status,
+        q=query,
+        sort=sort,
+        counts=status_counts(current_user.id),
+        statuses=STATUSES,
+        highlight=HIGHLIGHT,
     )

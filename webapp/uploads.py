@@ -28,8 +28,10 @@ class UploadForm(FlaskForm):
 
 
 class PasteForm(FlaskForm):
-    numbers = TextAreaField("Or paste tracking numbers, one per line",
-                            validators=[DataRequired(), Length(max=PASTE_LIMIT)])
+    numbers = TextAreaField(
+        "Or paste tracking numbers, one per line",
+        validators=[DataRequired(), Length(max=PASTE_LIMIT)],
+    )
 
 
 def merchant_upload(upload_id: int) -> Upload:
@@ -48,10 +50,15 @@ def index():
 
 
 def _index_page(form, paste, status=200):
-    uploads = (Upload.select().where(Upload.merchant == current_user.id)
-               .order_by(Upload.id.desc()).limit(50))
-    body, _, headers = render("uploads/index.html", "uploads/_form.html", form=form,
-                              paste=paste, uploads=uploads)
+    uploads = (
+        Upload.select()
+        .where(Upload.merchant == current_user.id)
+        .order_by(Upload.id.desc())
+        .limit(50)
+    )
+    body, _, headers = render(
+        "uploads/index.html", "uploads/_form.html", form=form, paste=paste, uploads=uploads
+    )
     return body, status, headers
 
 
@@ -72,9 +79,13 @@ def create():
         form.file.errors.append(str(refused))
         return _index_page(form, PasteForm(), 422)
     mapping = None if table.confident else _remembered(table.signature())
-    upload = Upload.create(merchant=current_user.id, filename=filename[:255],
-                           stored_path=str(path), mapping=mapping,
-                           state="queued" if table.confident or mapping else "mapping")
+    upload = Upload.create(
+        merchant=current_user.id,
+        filename=filename[:255],
+        stored_path=str(path),
+        mapping=mapping,
+        state="queued" if table.confident or mapping else "mapping",
+    )
     if upload.state == "mapping":
         return redirect(url_for("uploads.mapping", upload_id=upload.id), 303)
     return _queue(upload)
@@ -89,8 +100,9 @@ def paste():
         return _index_page(UploadForm(), form, 422)
     path = _new_path(current_user.id, "pasted.txt")
     path.write_text(form.numbers.data, encoding="utf-8")
-    upload = Upload.create(merchant=current_user.id, filename="Pasted numbers",
-                           stored_path=str(path), source="paste")
+    upload = Upload.create(
+        merchant=current_user.id, filename="Pasted numbers", stored_path=str(path), source="paste"
+    )
     return _queue(upload)
 
 
@@ -106,8 +118,9 @@ def _new_path(merchant_id, filename) -> Path:
 
 
 def _remembered(signature):
-    saved = ColumnMapping.get_or_none(ColumnMapping.merchant == current_user.id,
-                                      ColumnMapping.signature == signature)
+    saved = ColumnMapping.get_or_none(
+        ColumnMapping.merchant == current_user.id, ColumnMapping.signature == signature
+    )
     return saved.mapping if saved else None
 
 
@@ -126,8 +139,14 @@ def mapping(upload_id):
             error = "Choose the column that holds the tracking numbers."
         else:
             return _save_mapping(upload, table.signature(), chosen)
-    body, _, headers = render("uploads/mapping.html", "uploads/_mapping.html", upload=upload,
-                              table=table, fields=FIELDS, error=error)
+    body, _, headers = render(
+        "uploads/mapping.html",
+        "uploads/_mapping.html",
+        upload=upload,
+        table=table,
+        fields=FIELDS,
+        error=error,
+    )
     return body, 422 if error else 200, headers
 
 
@@ -143,10 +162,12 @@ def _chosen_mapping(width):
 def _save_mapping(upload, signature, chosen):
     encoded = json.dumps(chosen, sort_keys=True)
     with db.atomic():
-        ColumnMapping.insert(merchant=upload.merchant_id, signature=signature,
-                             mapping=encoded).on_conflict(
+        ColumnMapping.insert(
+            merchant=upload.merchant_id, signature=signature, mapping=encoded
+        ).on_conflict(
             conflict_target=[ColumnMapping.merchant, ColumnMapping.signature],
-            update={ColumnMapping.mapping: encoded}).execute()
+            update={ColumnMapping.mapping: encoded},
+        ).execute()
         Upload.update(mapping=encoded, state="queued").where(Upload.id == upload.id).execute()
     return _queue(upload)
 
@@ -169,11 +190,17 @@ def rejected_csv(upload_id):
     from webapp.labels import reason_text
 
     upload = merchant_upload(upload_id)
-    rows = (RowError.select(RowError.row, RowError.value, RowError.reason)
-            .where(RowError.upload == upload.id).order_by(RowError.row).tuples().iterator())
+    rows = (
+        RowError.select(RowError.row, RowError.value, RowError.reason)
+        .where(RowError.upload == upload.id)
+        .order_by(RowError.row)
+        .tuples()
+        .iterator()
+    )
     records = ([row, value, reason, reason_text(reason)] for row, value, reason in rows)
-    return csv_response(f"rejected-rows-{upload.id}.csv", ["row", "value", "reason", "explanation"],
-                        records)
+    return csv_response(
+        f"rejected-rows-{upload.id}.csv", ["row", "value", "reason", "explanation"], records
+    )
 
 
 def _progress(upload):
@@ -183,9 +210,20 @@ def _progress(upload):
         .tuples()
         .get()
     )
-    errors = (RowError.select().where(RowError.upload == upload.id)
-              .order_by(RowError.row).limit(ROW_ERRORS_SHOWN))
+    errors = (
+        RowError.select()
+        .where(RowError.upload == upload.id)
+        .order_by(RowError.row)
+        .limit(ROW_ERRORS_SHOWN)
+    )
     finished = upload.state in ("done", "failed")
     percent = 100 if finished else int(100 * checked / total) if total else 0
-    return {"upload": upload, "total": total, "checked": checked, "percent": percent,
-            "row_errors": errors, "running": not finished, "shown_limit": ROW_ERRORS_SHOWN}
+    return {
+        "upload": upload,
+        "total": total,
+        "checked": checked,
+        "percent": percent,
+        "row_errors": errors,
+        "running": not finished,
+        "shown_limit": ROW_ERRORS_SHOWN,
+    }
