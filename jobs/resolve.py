@@ -1,4 +1,4 @@
-"""Resolve a batch of shipments: ask the provider, store events, classify, schedule the next check."""
+"""Resolve shipments: ask the provider, store events, classify, schedule the next check."""
 
 import logging
 from datetime import UTC, datetime
