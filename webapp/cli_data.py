@@ -41,7 +41,6 @@ def run_detect(args):
 def run_classify(args):
     """One verdict per JSON line in."""
     from jobs.classify import classify_lines
-
     from webapp.cli import UserError
 
     try:
@@ -109,10 +108,9 @@ def run_import(args):
 def run_shipments(args):
     """List the merchant's shipments, newest first."""
     from jobs.classify import STATUSES
-
     from webapp.cli import UserError
+    from webapp.grid_query import merchant_shipments
     from webapp.models import Shipment
-    from webapp.shipments import merchant_shipments
 
     merchant = _merchant(args.merchant)
     rows = merchant_shipments(merchant.id).order_by(Shipment.id)

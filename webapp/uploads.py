@@ -8,12 +8,12 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from jobs.parsing import FIELDS, FileRefused, open_table
 from peewee import fn
 from werkzeug.utils import secure_filename
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from jobs.parsing import FIELDS, FileRefused, open_table
 from jobs.queues import enqueue_import, redis_connection
 from webapp.htmx import render
 from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
