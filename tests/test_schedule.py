@@ -1,0 +1,80 @@
+"""Nothing is lost: leases, the sweep, re-runs and flushed Redis all converge on the database."""
+
+from datetime import timedelta
+
+from redis import Redis
+
+from jobs.queues import QUEUE_NAMES, queue
+from jobs.resolve import resolve_batch
+from jobs.schedule import next_check_at, sweep
+from tests.conftest import run_jobs
+from tests.test_thin_path import upload_csv
+from webapp.models import Shipment, StatusChange, TrackingEvent, utcnow
+
+
+def queued_jobs(app):
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    return sum(len(queue(name, connection)) for name in QUEUE_NAMES)
+
+
+def test_terminal_statuses_are_not_polled_again():
+    now = utcnow()
+    settings = {"TRACKING_PROVIDER": "17track"}
+    assert next_check_at("delivered", "signed", now, settings) is None
+    assert next_check_at("expired", "no_updates", now, settings) is None
+    assert next_check_at("returned", "returned_to_sender", now, settings) is None
+    assert next_check_at("returned", "returning", now, settings) > now
+    assert next_check_at("in_transit", "in_transit", now, settings) == now + timedelta(hours=6)
+
+
+def test_sandbox_clock_speed_shortens_the_cadence():
+    now = utcnow()
+    fast = next_check_at(
+        "in_transit",
+        "in_transit",
+        now,
+        {"TRACKING_PROVIDER": "sandbox", "SANDBOX_CLOCK_SPEED": 60.0},
+    )
+    assert fast == now + timedelta(minutes=6)
+
+
+def test_a_flushed_redis_loses_nothing(app, merchant_client):
+    upload_csv(merchant_client)
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()  # the import job is gone
+    Shipment.update(claimed_until=None).execute()
+    from webapp.models import Upload
+
+    Upload.update(created_at=utcnow() - timedelta(hours=1)).execute()
+    assert sweep()["imports_revived"] == 1
+    run_jobs(app)
+    assert Shipment.select().where(Shipment.checked_at.is_null()).count() == 0
+    assert Shipment.select().count() == 3
+
+
+def test_expired_leases_are_swept_again_and_live_ones_are_not(app, merchant_client):
+    upload_csv(merchant_client)
+    run_jobs(app)
+    now = utcnow()
+    Shipment.update(next_check_at=now - timedelta(minutes=1), claimed_until=None).execute()
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    assert sweep()["enqueued"] == 3
+    assert sweep()["enqueued"] == 0  # leased: a second sweep does not enqueue them twice
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()  # the worker died with the jobs
+    Shipment.update(claimed_until=now - timedelta(seconds=1)).execute()
+    assert sweep()["enqueued"] == 3
+    run_jobs(app)
+    assert queued_jobs(app) == 0
+
+
+def test_running_a_resolve_job_twice_converges(app, merchant_client):
+    upload_csv(merchant_client)
+    run_jobs(app)
+    ids = [s.id for s in Shipment.select()]
+    events = TrackingEvent.select().count()
+    changes = StatusChange.select().count()
+    Shipment.update(next_check_at=utcnow() - timedelta(seconds=1)).execute()
+    resolve_batch(ids)
+    resolve_batch(ids)  # not due any more: skipped
+    assert TrackingEvent.select().count() == events
+    assert StatusChange.select().count() == changes
+    assert events > 0
