@@ -66,15 +66,21 @@ def _merchant(email):
 def run_import(args):
     """Store the file under PARCELDESK_HOME, import it now, queue its resolution."""
     from jobs.imports import import_upload
+    from jobs.parsing import FileRefused, open_table
     from jobs.runtime import setup
     from webapp.cli import UserError
-    from webapp.models import RowError, Upload
+    from webapp.models import Upload
 
     merchant = _merchant(args.merchant)
     source = Path(args.file)
     if not source.is_file():
         raise UserError(f"no file at {source}.")
-    folder = Path(setup()["PARCELDESK_HOME"], "uploads", str(merchant.id))
+    settings = setup()
+    try:  # a file refused as a whole stores nothing, not even an upload record
+        open_table(source, source.name, settings["MAX_UPLOAD_MB"] << 20)
+    except FileRefused as refused:
+        return _print_summary(args, None, str(refused))
+    folder = Path(settings["PARCELDESK_HOME"], "uploads", str(merchant.id))
     folder.mkdir(parents=True, exist_ok=True)
     upload = Upload.create(merchant=merchant, filename=source.name[:255], stored_path="")
     stored = folder / f"cli-{upload.id}-{source.name}"
@@ -82,27 +88,34 @@ def run_import(args):
     Upload.update(stored_path=str(stored)).where(Upload.id == upload.id).execute()
     import_upload(upload.id)
     upload = Upload.get_by_id(upload.id)
-    rejected = [
-        {"row": e.row, "value": e.value, "reason": e.reason}
-        for e in RowError.select().where(RowError.upload == upload.id).order_by(RowError.row)
-    ]
+    return _print_summary(args, upload, upload.error)
+
+
+def _print_summary(args, upload, error):
+    """The contract's summary (JSON or a sentence); exit 2 when the whole file was refused."""
+    from webapp.models import RowError
+
+    rejected = []
+    if upload is not None:
+        errors = RowError.select().where(RowError.upload == upload.id).order_by(RowError.row)
+        rejected = [{"row": e.row, "value": e.value, "reason": e.reason} for e in errors]
     summary = {
-        "upload_id": upload.id,
-        "imported": upload.imported,
-        "duplicates": upload.duplicates,
+        "upload_id": upload.id if upload else None,
+        "imported": upload.imported if upload else 0,
+        "duplicates": upload.duplicates if upload else 0,
         "rejected": rejected,
-        "error": upload.error,
+        "error": error,
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
-    elif upload.error:
-        print(f"parceldesk: {upload.error}", file=sys.stderr)
+    elif error:
+        print(f"parceldesk: {error}", file=sys.stderr)
     else:
         print(
             f"Upload {upload.id}: {upload.imported} new, {upload.duplicates} merged, "
             f"{len(rejected)} rejected; resolution queued."
         )
-    return 2 if upload.state == "failed" else 0
+    return 2 if error else 0
 
 
 def run_shipments(args):
