@@ -203,7 +203,7 @@ def _broken(tmp_path, mutate):
     "mutate, message",
     [
         (lambda d: d["phrases"]["delivered"].pop("ja"), "phrase 'delivered'"),
-        (lambda d: d["scenarios"]["delivered"]["steps"].append([1, "delivered", "d"]), "increase"),
+        (lambda d: d["scenarios"]["delivered"]["steps"].append([1, "delivered", "d"]), "1 hour"),
         (
             lambda d: d["scenarios"]["delivered"]["steps"].append([999, "teleported", "d"]),
             "bad step",

@@ -19,7 +19,15 @@ API_VERSION = "2026-01"
 BASE_URL = f"https://api.aftership.com/tracking/{API_VERSION}"
 ALREADY_EXISTS = 4003
 # meta.code of a failed create, mapped onto Result.error.
-NUMBER_ERRORS = {4004: "unknown_number", 4010: "unsupported_carrier", 4012: "unsupported_carrier"}
+# meta.code list as in AfterShip's generated SDKs: 4004 does not exist, 4005/4017 invalid number,
+# 4010 invalid slug, 4012 courier not detected; any other 4xxx is treated as an invalid request.
+NUMBER_ERRORS = {
+    4004: "unknown_number",
+    4005: "invalid",
+    4017: "invalid",
+    4010: "unsupported_carrier",
+    4012: "unsupported_carrier",
+}
 
 
 def verify_webhook(body: bytes, signature: str, secret: str) -> bool:
@@ -78,7 +86,7 @@ class AfterShip(Provider):
         for batch in chunks(list(queries), self.max_batch):
             found = self._list([q.number for q in batch])
             for query in batch:
-                tracking = self._pick(found.get(query.number, []))
+                tracking = self._pick(found.get(query.number.upper(), []))
                 results[query.number] = (
                     result_from_tracking(tracking, self.name) if tracking else self._create(query)
                 )
@@ -98,7 +106,8 @@ class AfterShip(Provider):
         found = {}
         for tracking in trackings:
             if isinstance(tracking, dict) and tracking.get("tracking_number"):
-                found.setdefault(str(tracking["tracking_number"]), []).append(tracking)
+                number = str(tracking["tracking_number"]).upper()  # match whatever case comes back
+                found.setdefault(number, []).append(tracking)
         return found
 
     @staticmethod

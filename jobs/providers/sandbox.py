@@ -4,6 +4,7 @@ Scenarios, phrases and places are data in config/sandbox_scenarios.json.
 """
 
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -54,8 +55,8 @@ def _validate_scenario(name, raw, routes, phrases) -> Scenario:
         if kind not in phrases or role not in ROLES:
             raise ScenarioFileError(f"{where}: bad step {[hours, kind, role]!r}")
     offsets = [s[0] for s in steps]
-    if offsets != sorted(set(offsets)):
-        raise ScenarioFileError(f"{where}: step offsets must strictly increase")
+    if any(later - earlier < 1 for earlier, later in itertools.pairwise(offsets)):
+        raise ScenarioFileError(f"{where}: step offsets must increase by at least 1 hour")
     if raw.get("error") not in ERRORS | {None} or (raw.get("error") and steps):
         raise ScenarioFileError(f"{where}: error must be one of {sorted(ERRORS)} with no steps")
     status, reason = raw["expect"]
@@ -164,7 +165,7 @@ class SandboxProvider(Provider):
         lang = language_for(query.number, query.carrier)
         events = []
         for i, (hours, kind, role) in enumerate(scenario.steps):
-            when = self.event_time(anchor, hours, digest[i % len(digest)])
+            when = self.event_time(anchor, hours, digest[i % 16], digest[16 + i % 16])
             if when > now:
                 break  # steps are in time order, so nothing later is visible either
             places = _DATA["places"][lang][role]
@@ -172,9 +173,10 @@ class SandboxProvider(Provider):
             events.append(Event(when, _DATA["phrases"][kind][lang], place))
         return Result(query.number, events=events, provider=self.name)
 
-    def event_time(self, anchor: datetime, hours: float, jitter_byte: int) -> datetime:
+    def event_time(self, anchor: datetime, hours: float, jitter_min: int, jitter_s: int):
         """When a step happens: as written before registration, compressed by clock speed after."""
-        offset = timedelta(hours=hours, minutes=jitter_byte % 50, seconds=jitter_byte % 60)
+        # Jitter under an hour keeps scans off the hour; steps are >= 1 h apart, so order holds.
+        offset = timedelta(hours=hours, minutes=jitter_min % 50, seconds=jitter_s % 60)
         if hours <= 0:
             return anchor + offset
         return anchor + offset / self.clock_speed

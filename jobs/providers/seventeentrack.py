@@ -114,9 +114,17 @@ class SeventeenTrack(Provider):
                 results[result.number] = result
             for number, code in info_rejected.items():
                 results[number] = self._error_result(number, failed.get(number, code))
+        return self._keyed_like_queries(batch, results)
+
+    def _keyed_like_queries(self, batch: list[Query], results: dict) -> dict[str, Result]:
+        """Key results by the numbers as asked (the API may change case); fill silent gaps."""
+        by_upper = {number.upper(): result for number, result in results.items()}
+        keyed = {}
         for q in batch:  # a number the API silently skipped: nothing known yet, ask again later
-            results.setdefault(q.number, Result(q.number, provider=self.name))
-        return results
+            result = by_upper.get(q.number.upper()) or Result(q.number, provider=self.name)
+            result.number = q.number
+            keyed[q.number] = result
+        return keyed
 
     def _error_result(self, number: str, code: int) -> Result:
         return Result(number, provider=self.name, error=NUMBER_ERRORS.get(code, "invalid"))
