@@ -162,14 +162,16 @@ def test_partial_failures_become_per_number_errors(fake):
         "BAD": (400, 4011),
         "RACE": (409, 4003),
         "GONE": (404, 4004),
+        "FMT": (400, 4017),
     }
-    numbers = ["NOCOURIER1", "BAD1", "RACE1", "GONE1", "9405511202575421535949"]
+    numbers = ["NOCOURIER1", "BAD1", "RACE1", "GONE1", "FMT1", "9405511202575421535949"]
     results = provider(fake).fetch([Query(n) for n in numbers])
     assert {n: r.error for n, r in results.items()} == {
         "NOCOURIER1": "unsupported_carrier",
         "BAD1": "invalid",
         "RACE1": None,
         "GONE1": "unknown_number",
+        "FMT1": "invalid",
         "9405511202575421535949": None,
     }
 

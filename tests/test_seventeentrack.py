@@ -78,6 +78,7 @@ class Fake17Track:
     def __init__(self):
         self.registered = set()
         self.override = None  # a Reply returned for every request when set
+        self.upper = False  # answer with upper-cased numbers, as a real API may
 
     def __call__(self, req):
         if self.override:
@@ -90,7 +91,7 @@ class Fake17Track:
         endpoint = req.path.rsplit("/", 1)[-1]
         accepted, rejected = [], []
         for item in items:
-            number = item["number"]
+            number = item["number"].upper() if self.upper else item["number"]
             code = self._code(endpoint, number)
             if code:
                 msg = f"error for '{number}'"
@@ -296,3 +297,11 @@ def test_get_provider_builds_17track_from_settings(fake):
         ).base_url
         == "https://api.17track.net/track/v2.2"
     )
+
+
+def test_results_are_keyed_by_the_number_as_asked(fake):
+    fake.upper = True
+    results = provider(fake).fetch([Query("lx123456789de"), Query("bad-one")])
+    assert set(results) == {"lx123456789de", "bad-one"}
+    assert results["lx123456789de"].events and results["lx123456789de"].number == "lx123456789de"
+    assert results["bad-one"].error == "invalid"
