@@ -16,7 +16,7 @@ from jobs.providers.base import Provider, Query, Result
 
 SCENARIO_FILE = Path(__file__).resolve().parents[2] / "config" / "sandbox_scenarios.json"
 LANGUAGES = ("en", "de", "fr", "es", "zh", "ja")
-ROLES = ("o", "h", "t", "d")  # origin, hub, transit country, destination
+ROLES = ("o", "x", "h", "t", "d")  # origin, origin abroad, hub, transit country, destination
 ERRORS = {"unknown_number", "unsupported_carrier", "expired", "invalid"}
 MAGIC = re.compile(r"^SBX([A-Z]+)(\d+)$")
 S10 = re.compile(r"^[A-Z]{2}\d{9}([A-Z]{2})$")
