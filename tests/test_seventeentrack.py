@@ -305,3 +305,5 @@ def test_results_are_keyed_by_the_number_as_asked(fake):
     assert set(results) == {"lx123456789de", "bad-one"}
     assert results["lx123456789de"].events and results["lx123456789de"].number == "lx123456789de"
     assert results["bad-one"].error == "invalid"
+    info = fake.server.requests[1].json()
+    assert [i["number"] for i in info] == ["lx123456789de"]  # the rejected one is not re-asked

@@ -99,14 +99,15 @@ class SeventeenTrack(Provider):
         return results
 
     def _fetch_batch(self, batch: list[Query]) -> dict[str, Result]:
-        accepted, rejected = self._call("register", [self._item(q) for q in batch])
+        _registered, rejected = self._call("register", [self._item(q) for q in batch])
         failed = {n: err for n, err in rejected.items() if err != ALREADY_REGISTERED}
         results = {
             n: self._error_result(n, code)
             for n, code in failed.items()
             if code in NUMBER_ERRORS and code != NOT_REGISTERED
         }
-        wanted = [q for q in batch if q.number not in results]
+        settled = {number.upper() for number in results}
+        wanted = [q for q in batch if q.number.upper() not in settled]
         if wanted:
             infos, info_rejected = self._call("gettrackinfo", [self._item(q) for q in wanted])
             for item in infos:
