@@ -137,7 +137,8 @@ def test_existing_tracking_is_read_with_tag_subtag_and_checkpoints(fake):
 
 
 def test_missing_numbers_are_created_with_slug_and_reported_pending(fake):
-    results = provider(fake).fetch([Query("LZ123456789CN", "china-ems"), Query("1Z999")])
+    queries = [Query("LZ123456789CN", "china_ems"), Query("1Z999", "s10")]  # s10: no slug known
+    results = provider(fake).fetch(queries)
     get, post1, post2 = fake.server.requests
     assert get.method == "GET" and (post1.method, post1.path) == ("POST", f"{PREFIX}/trackings")
     assert post1.json() == {"tracking_number": "LZ123456789CN", "slug": "china-ems"}

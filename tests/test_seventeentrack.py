@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from jobs.providers import get_provider
 from jobs.providers.base import PermanentError, ProviderError, Query, TransientError
+from jobs.providers.carrier_codes import CarrierCodesError, load_codes
 from jobs.providers.seventeentrack import SeventeenTrack, result_from_item, verify_webhook
 from jobs.providers.wire import retry_after_seconds
 from tests.loopback import LoopbackServer, Reply
@@ -130,7 +131,12 @@ def provider(fake, key=KEY, timeout=5.0):
 
 
 def test_register_then_gettrackinfo_with_documented_request_shape(fake):
-    results = provider(fake).fetch([Query("1Z2617V10397725789"), Query("RR123456789CN", "3011")])
+    queries = [
+        Query("1Z2617V10397725789", "ups"),
+        Query("RR123456789CN", "3011"),
+        Query("LX123456789DE", "s10"),
+    ]  # a mapped key, a 17TRACK key, an unmapped key
+    results = provider(fake).fetch(queries)
     reg, info = fake.server.requests
     assert (reg.method, reg.path, info.path) == (
         "POST",
@@ -139,8 +145,9 @@ def test_register_then_gettrackinfo_with_documented_request_shape(fake):
     )
     assert reg.headers["17token"] == KEY and reg.headers["content-type"] == "application/json"
     assert reg.json() == [
-        {"number": "1Z2617V10397725789"},
+        {"number": "1Z2617V10397725789", "carrier": 100002},
         {"number": "RR123456789CN", "carrier": 3011},
+        {"number": "LX123456789DE"},
     ]
     result = results["1Z2617V10397725789"]
     assert (result.native_status, result.native_substatus) == ("Delivered", "Delivered_Other")
@@ -307,3 +314,13 @@ def test_results_are_keyed_by_the_number_as_asked(fake):
     assert results["bad-one"].error == "invalid"
     info = fake.server.requests[1].json()
     assert [i["number"] for i in info] == ["lx123456789de"]  # the rejected one is not re-asked
+
+
+def test_a_malformed_carrier_code_file_is_rejected(tmp_path):
+    path = tmp_path / "codes.json"
+    path.write_text(json.dumps({"17track": {"ups": "100002"}, "aftership": {}}))
+    with pytest.raises(CarrierCodesError, match="17track.ups must be int"):
+        load_codes(path)
+    path.write_text("{")
+    with pytest.raises(CarrierCodesError):
+        load_codes(path)

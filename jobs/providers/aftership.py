@@ -7,6 +7,7 @@ import urllib.parse
 
 from jobs.events import Event
 from jobs.providers.base import PermanentError, Provider, ProviderError, Query, Result
+from jobs.providers.carrier_codes import provider_carrier
 from jobs.providers.wire import (
     DEFAULT_TIMEOUT,
     chunks,
@@ -117,8 +118,9 @@ class AfterShip(Provider):
 
     def _create(self, query: Query) -> Result:
         payload = {"tracking_number": query.number}
-        if query.carrier:
-            payload["slug"] = query.carrier
+        slug = provider_carrier("aftership", query.carrier)
+        if slug:  # otherwise AfterShip detects the courier itself
+            payload["slug"] = slug
         status, body = send_json(
             "POST", f"{self.base_url}/trackings", self._headers(), payload, self.timeout
         )

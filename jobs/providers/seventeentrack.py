@@ -12,6 +12,7 @@ from jobs.providers.base import (
     Result,
     TransientError,
 )
+from jobs.providers.carrier_codes import provider_carrier
 from jobs.providers.wire import DEFAULT_TIMEOUT, chunks, parse_time, require_shape, send_json
 
 BASE_URL = "https://api.17track.net/track/v2.2"
@@ -133,8 +134,9 @@ class SeventeenTrack(Provider):
     @staticmethod
     def _item(query: Query) -> dict:
         item = {"number": query.number}
-        if query.carrier and str(query.carrier).isdigit():  # 17TRACK wants its numeric carrier key
-            item["carrier"] = int(query.carrier)
+        carrier = provider_carrier("17track", query.carrier)
+        if carrier is not None:  # otherwise 17TRACK detects the carrier itself
+            item["carrier"] = carrier
         return item
 
     def _call(self, endpoint: str, items: list[dict]):
