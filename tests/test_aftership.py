@@ -75,7 +75,8 @@ class FakeAfterShip:
             return Reply.of({"meta": {"code": 401, "message": "Invalid API key."}, "data": {}}, 401)
         url = urllib.parse.urlsplit(req.path)
         if req.method == "GET" and url.path == f"{PREFIX}/trackings":
-            numbers = urllib.parse.parse_qs(url.query)["tracking_numbers"][0].split(",")
+            asked = urllib.parse.parse_qs(url.query).get("tracking_numbers", [""])[0]
+            numbers = asked.split(",") if asked else list(self.store)
             found = [t for n in numbers for t in self.store.get(n, [])]
             data = {"pagination": {"total": len(found), "has_next_page": False}, "trackings": found}
             return Reply.of({"meta": {"code": 200}, "data": data})
@@ -256,3 +257,9 @@ def test_get_provider_builds_aftership_with_dated_base_url():
         get_provider({"TRACKING_PROVIDER": "aftership", "PROVIDER_API_KEY": ""})
     with pytest.raises(ValueError):
         get_provider({"TRACKING_PROVIDER": "carrier-pigeon"})
+
+
+def test_check_connection_accepts_a_good_key_and_rejects_a_bad_one(fake):
+    assert provider(fake).check_connection().startswith("AfterShip key accepted")
+    with pytest.raises(PermanentError):
+        provider(fake, key="wrong").check_connection()

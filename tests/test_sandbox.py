@@ -187,6 +187,7 @@ def test_phrases_are_distinct_within_each_language():
 def test_get_provider_defaults_to_sandbox_with_clock_speed():
     provider = get_provider({"SANDBOX_CLOCK_SPEED": 12.0})
     assert isinstance(provider, SandboxProvider) and provider.clock_speed == 12.0
+    assert "12x" in provider.check_connection()
     with pytest.raises(ValueError):
         SandboxProvider(clock_speed=0)
 

@@ -87,6 +87,9 @@ class Fake17Track:
         if req.headers.get("17token") != KEY:
             return Reply.of({"code": -18010002, "data": {"errors": [{"code": -18010002}]}}, 401)
         items = req.json()
+        if req.path.endswith("/getquota"):
+            quota = {"quota_total": 100, "quota_used": 3, "quota_remain": 97}
+            return Reply.of({"code": 0, "data": quota})
         if len(items) > 40:
             return Reply.of({"code": -18010014, "data": {}})
         endpoint = req.path.rsplit("/", 1)[-1]
@@ -324,3 +327,10 @@ def test_a_malformed_carrier_code_file_is_rejected(tmp_path):
     path.write_text("{")
     with pytest.raises(CarrierCodesError):
         load_codes(path)
+
+
+def test_check_connection_reports_quota_or_rejects_the_key(fake):
+    assert provider(fake).check_connection().endswith(": 97 of 100 tracking quota left")
+    assert fake.server.requests[0].path == "/track/v2.2/getquota"
+    with pytest.raises(PermanentError):
+        provider(fake, key="wrong").check_connection()

@@ -93,6 +93,14 @@ class AfterShip(Provider):
                 )
         return results
 
+    def check_connection(self) -> str:
+        """List one tracking to prove the key works; return a short summary or raise."""
+        status, body = send_json(
+            "GET", f"{self.base_url}/trackings?limit=1", self._headers(), timeout=self.timeout
+        )
+        self._data(status, body, "GET /trackings")
+        return f"AfterShip key accepted (API {API_VERSION})"
+
     def _headers(self) -> dict:
         return {"as-api-key": self.api_key, "Content-Type": "application/json"}
 

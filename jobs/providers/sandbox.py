@@ -150,6 +150,10 @@ class SandboxProvider(Provider):
         self.clock_speed = float(clock_speed)
         self.now = now
 
+    def check_connection(self) -> str:
+        """Nothing to reach: say so."""
+        return f"Sandbox provider (offline, clock speed {self.clock_speed:g}x)"
+
     def fetch(self, queries: list[Query]) -> dict[str, Result]:
         """Return each number's history up to now (never raises for a single number)."""
         now = self.now()

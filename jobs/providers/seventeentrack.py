@@ -139,17 +139,30 @@ class SeventeenTrack(Provider):
             item["carrier"] = carrier
         return item
 
-    def _call(self, endpoint: str, items: list[dict]):
-        """POST one batch; return (accepted items, {number: rejection code})."""
-        if len(items) > self.max_batch:
-            raise ProviderError(f"at most {self.max_batch} numbers per 17TRACK call")
+    def check_connection(self) -> str:
+        """Ask for the quota (costs nothing); return a short summary or raise ProviderError."""
+        data = self._post("getquota", {})
+        return (
+            f"17TRACK key accepted: {data.get('quota_remain', '?')} of "
+            f"{data.get('quota_total', '?')} tracking quota left"
+        )
+
+    def _post(self, endpoint: str, payload) -> dict:
+        """POST to an endpoint; return the envelope's `data` or raise the taxonomy's error."""
         headers = {"17token": self.api_key, "Content-Type": "application/json"}
         url = f"{self.base_url}/{endpoint}"
-        status, body = send_json("POST", url, headers, items, self.timeout)
+        status, body = send_json("POST", url, headers, payload, self.timeout)
         require_shape(isinstance(body, dict) and "code" in body, f"{endpoint}: no envelope")
         self._check_code(body, status)
         data = body.get("data") or {}
         require_shape(isinstance(data, dict), f"{endpoint}: data is not an object")
+        return data
+
+    def _call(self, endpoint: str, items: list[dict]):
+        """POST one batch; return (accepted items, {number: rejection code})."""
+        if len(items) > self.max_batch:
+            raise ProviderError(f"at most {self.max_batch} numbers per 17TRACK call")
+        data = self._post(endpoint, items)
         accepted = [a for a in data.get("accepted") or [] if isinstance(a, dict)]
         accepted = [a for a in accepted if a.get("number")]
         rejected = {}
