@@ -12,7 +12,6 @@ from jobs.providers import get_provider
 from jobs.providers.base import PermanentError, ProviderError, Query, TransientError
 from jobs.providers.carrier_codes import CarrierCodesError, load_codes
 from jobs.providers.seventeentrack import SeventeenTrack, result_from_item, verify_webhook
-from jobs.providers.wire import retry_after_seconds
 from tests.loopback import LoopbackServer, Reply
 
 KEY = "test-17token"
@@ -283,13 +282,6 @@ def test_webhook_data_translates_like_gettrackinfo():
     assert result.number == "1Z1" and len(result.events) == 3
     stopped = result_from_item({"number": "1234567890", "carrier": 1001, "param": None})
     assert stopped.events == [] and stopped.native_status is None
-
-
-def test_retry_after_accepts_seconds_and_http_dates():
-    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-    assert retry_after_seconds("120") == 120.0
-    assert retry_after_seconds("Thu, 26 Nov 2026 12:01:30 GMT", now) == 90.0
-    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
 
 
 def test_get_provider_builds_17track_from_settings(fake):
