@@ -191,7 +191,9 @@ def _unnamed_header(rows: list[tuple[int, list[str]]]) -> int | None:
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if any(_all_numbers(c) for c in cells if c):
             return index - 1 if index > 0 else None
-    return None
+    # No numbers at all: a first row without digits above rows with digits still reads as a header.
+    has_digit = [any(ch.isdigit() for c in cells for ch in c) for _, cells in rows]
+    return 0 if len(rows) > 1 and not has_digit[0] and any(has_digit[1:]) else None
 
 
 def _share(rows: list[tuple[int, list[str]]], column: int) -> float:
