@@ -74,7 +74,7 @@ def split_numbers(text: str) -> list[str]:
         if len(words) > 1 and all(len(w) >= 8 and any(c.isdigit() for c in w) for w in words):
             numbers.extend(words)
         else:
-            numbers.append(" ".join(words))
+            numbers.append(piece)
     return numbers
 
 

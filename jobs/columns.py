@@ -23,7 +23,7 @@ HEADER_SEARCH_ROWS = 30  # title lines above the header rarely exceed a handful
 NUMBER_SHARE = 0.8  # share of number-like cells that makes a header-less column confident
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_NUMBER_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{6,38}[A-Za-z0-9]")
+_NUMBER_LIKE = re.compile(r"[A-Za-z0-9]{8,45}")
 _MANGLED = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
@@ -135,9 +135,10 @@ def looks_like_number(text: str) -> bool:
     text = text.strip()
     if _MANGLED.fullmatch(text):
         return True
-    if not _NUMBER_LIKE.fullmatch(text) or _DATE_LIKE.fullmatch(text):
+    if _DATE_LIKE.fullmatch(text):
         return False
-    return sum(ch.isdigit() for ch in text) >= 5
+    compact = "".join(text.replace("-", " ").split())
+    return _NUMBER_LIKE.fullmatch(compact) is not None and sum(c.isdigit() for c in compact) >= 4
 
 
 def signature(headers: list[str]) -> str:

@@ -24,7 +24,7 @@ __all__ = [
 
 FIELDS = cols.FIELDS
 SAMPLE_ROWS = 50  # rows read up front for header detection and the preview
-NUMBER_MAX = 64
+NUMBER_MAX = 64  # characters besides spaces; the longest real numbers have about 40
 SHOWN_VALUE_MAX = 100  # a RowError's value is cut to this for display
 NO_TRACKING_COLUMN = (
     "No column of tracking numbers was found; please choose which column holds them."
@@ -79,7 +79,7 @@ def _number_items(row: int, cell, fields: dict, notes: list[str]):
     if not numbers:
         yield RowError(row, "", "missing_number")
     for number in numbers:
-        if len(number) > NUMBER_MAX:
+        if len(number) > 4 * NUMBER_MAX or len("".join(number.split())) > NUMBER_MAX:
             yield RowError(row, _shown(number), "number_too_long")
         elif number.upper() in EXCEL_ERRORS:
             yield RowError(row, number, "spreadsheet_error")

@@ -67,7 +67,11 @@ def test_every_delimiter_gives_the_same_records(tmp_path, delimiter):
     assert numbers(items) == [(2, "LX123456785CN"), (3, "1Z999AA10123456784")]
     first = items[0]
     assert (first.order_id, first.customer_name, first.email, first.country) == (
-        "#1001", "Müller", "a@example.com", "DE")
+        "#1001",
+        "Müller",
+        "a@example.com",
+        "DE",
+    )
     assert first.ship_date == date(2026, 11, 20)
 
 
@@ -82,10 +86,15 @@ def test_encodings_are_detected_without_mojibake(tmp_path, encoding):
 
 
 def test_windows_1252_specials_and_chinese_gb18030(tmp_path):
-    items = parse(write_csv(tmp_path, [["Tracking", "Name"], ["LX123456785CN", "Café €5 – “ok”"]],
-                            encoding="cp1252"))
+    items = parse(
+        write_csv(
+            tmp_path, [["Tracking", "Name"], ["LX123456785CN", "Café €5 – “ok”"]], encoding="cp1252"
+        )
+    )
     assert items[0].customer_name == "Café €5 – “ok”"
-    rows = [["运单号", "收件人", "订单号"]] + [[f"YT{2300000000 + i}", "张伟", f"{i}"] for i in range(9)]
+    rows = [["运单号", "收件人", "订单号"]] + [
+        [f"YT{2300000000 + i}", "张伟", f"{i}"] for i in range(9)
+    ]
     items = parse(write_csv(tmp_path, rows, encoding="gb18030", name="cn.csv"))
     assert [r.customer_name for r in items] == ["张伟"] * 9
 
@@ -111,8 +120,11 @@ def test_header_below_title_lines_xlsx_keeps_excel_row_numbers(tmp_path):
     path = write_xlsx(tmp_path, [["My shop"], [None], HEADER, *ROWS, [None], ROWS[0]])
     table = open_table(path, path.name)
     assert table.header_row == 3
-    assert numbers(table.records()) == [(4, "LX123456785CN"), (5, "1Z999AA10123456784"),
-                                        (7, "LX123456785CN")]
+    assert numbers(table.records()) == [
+        (4, "LX123456785CN"),
+        (5, "1Z999AA10123456784"),
+        (7, "LX123456785CN"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -171,27 +183,49 @@ def test_best_column_wins_when_several_name_a_field():
 
 
 def test_several_numbers_in_one_cell_share_the_row(tmp_path):
-    rows = [["Tracking", "Order"], ["LX123456785CN, RR123456785CN", "1"],
-            ["CP123456785DE; EE123456785US", "2"], ["LA123456785CN\nLB123456785CN", "3"]]
+    rows = [
+        ["Tracking", "Order"],
+        ["LX123456785CN, RR123456785CN", "1"],
+        ["CP123456785DE; EE123456785US", "2"],
+        ["LA123456785CN\nLB123456785CN", "3"],
+    ]
     items = parse(write_csv(tmp_path, rows))
-    assert numbers(items) == [(2, "LX123456785CN"), (2, "RR123456785CN"), (3, "CP123456785DE"),
-                              (3, "EE123456785US"), (4, "LA123456785CN"), (4, "LB123456785CN")]
+    assert numbers(items) == [
+        (2, "LX123456785CN"),
+        (2, "RR123456785CN"),
+        (3, "CP123456785DE"),
+        (3, "EE123456785US"),
+        (4, "LA123456785CN"),
+        (4, "LB123456785CN"),
+    ]
     assert [r.order_id for r in items] == ["1", "1", "2", "2", "3", "3"]
 
 
 def test_empty_rows_are_skipped_and_missing_numbers_reported(tmp_path):
-    rows = [["Tracking", "Order"], ["LX123456785CN", "1"], [], ["", ""], ["", "2"], ["RR123456785CN"]]
+    rows = [
+        ["Tracking", "Order"],
+        ["LX123456785CN", "1"],
+        [],
+        ["", ""],
+        ["", "2"],
+        ["RR123456785CN"],
+    ]
     items = parse(write_csv(tmp_path, rows))
     assert numbers(items) == [(2, "LX123456785CN"), (6, "RR123456785CN")]
     assert errors(items) == [(5, "", "missing_number")]
 
 
 def test_formulas_stay_plain_text(tmp_path):
-    rows = [["Tracking", "Name"], ['=HYPERLINK("http://x")', "=1+2"],
-            ['="00340434161094042557"', "@SUM(A1)"]]
+    rows = [
+        ["Tracking", "Name"],
+        ['=HYPERLINK("http://x")', "=1+2"],
+        ['="00340434161094042557"', "@SUM(A1)"],
+    ]
     items = parse(write_csv(tmp_path, rows))
     assert [(r.number, r.customer_name) for r in items] == [
-        ('=HYPERLINK("http://x")', "=1+2"), ("00340434161094042557", "@SUM(A1)")]
+        ('=HYPERLINK("http://x")', "=1+2"),
+        ("00340434161094042557", "@SUM(A1)"),
+    ]
     path = write_xlsx(tmp_path, [["Tracking", "Name"], ["LX123456785CN", None]])
     workbook = openpyxl.load_workbook(path)
     workbook.active["B2"].value = "=1+2"
@@ -202,11 +236,17 @@ def test_formulas_stay_plain_text(tmp_path):
 
 def test_over_long_cells_are_cut_or_rejected(tmp_path):
     long_number = "LX" + "1" * 70
-    rows = [["Tracking", "Customer", "Order"], ["LX123456785CN", "N" * 300, "O" * 150],
-            [long_number, "ok", "1"]]
+    rows = [
+        ["Tracking", "Customer", "Order"],
+        ["LX123456785CN", "N" * 300, "O" * 150],
+        [long_number, "ok", "1"],
+    ]
     items = parse(write_csv(tmp_path, rows))
     assert len(items[0].customer_name) == 200 and len(items[0].order_id) == 100
-    assert items[0].notes == ["order_id cut to 100 characters", "customer_name cut to 200 characters"]
+    assert items[0].notes == [
+        "order_id cut to 100 characters",
+        "customer_name cut to 200 characters",
+    ]
     assert errors(items) == [(3, long_number, "number_too_long")]
 
 
@@ -234,9 +274,11 @@ def test_numeric_xlsx_cells_keep_exact_digits_or_show_the_mangled_form(tmp_path,
 
 
 def test_xlsx_dates_booleans_and_serials(tmp_path):
-    rows = [["Tracking", "Ship date", "Order"],
-            ["LX123456785CN", datetime(2026, 11, 20, 9, 30), True],
-            ["RR123456785CN", 46000, 12.5]]
+    rows = [
+        ["Tracking", "Ship date", "Order"],
+        ["LX123456785CN", datetime(2026, 11, 20, 9, 30), True],
+        ["RR123456785CN", 46000, 12.5],
+    ]
     items = parse(write_xlsx(tmp_path, rows))
     assert [r.ship_date for r in items] == [date(2026, 11, 20), date(2025, 12, 9)]
     assert [r.order_id for r in items] == ["TRUE", "12.5"]
@@ -261,7 +303,11 @@ def test_headerless_single_column_is_confident(tmp_path):
     table = open_table(path, path.name)
     assert (table.confident, table.header_row, table.columns) == (True, 0, {"tracking_number": 0})
     assert [n for _, n in numbers(table.records())] == [
-        "LX123456785CN", "1Z999AA10123456784", "RR123456785CN", "EE123456785US"]
+        "LX123456785CN",
+        "1Z999AA10123456784",
+        "RR123456785CN",
+        "EE123456785US",
+    ]
 
 
 def test_unknown_headers_need_a_mapping(tmp_path):
@@ -271,8 +317,10 @@ def test_unknown_headers_need_a_mapping(tmp_path):
     assert table.headers == ["Sku", "Colis", "Qty"]
     assert table.columns == {"tracking_number": 1}  # the guess the mapping step starts from
     items = list(table.records({"tracking_number": 1, "order_id": 0}))
-    assert [(r.number, r.order_id) for r in items] == [("LX123456785CN", "A-1"),
-                                                       ("RR123456785CN", "B-2")]
+    assert [(r.number, r.order_id) for r in items] == [
+        ("LX123456785CN", "A-1"),
+        ("RR123456785CN", "B-2"),
+    ]
 
 
 def test_no_tracking_column_refuses_records_until_mapped(tmp_path):
@@ -289,8 +337,12 @@ def test_no_tracking_column_refuses_records_until_mapped(tmp_path):
 
 def test_signature_ignores_case_and_punctuation_only(tmp_path):
     a = open_table(write_csv(tmp_path, [HEADER, ROWS[0]], name="a.csv"), "a.csv")
-    b = open_table(write_csv(tmp_path, [[h.upper() + " " for h in HEADER], ROWS[0]],
-                             delimiter=";", name="b.csv"), "b.csv")
+    b = open_table(
+        write_csv(
+            tmp_path, [[h.upper() + " " for h in HEADER], ROWS[0]], delimiter=";", name="b.csv"
+        ),
+        "b.csv",
+    )
     c = open_table(write_csv(tmp_path, [HEADER[:-1], ROWS[0][:-1]], name="c.csv"), "c.csv")
     assert a.signature() == b.signature() != c.signature()
 
@@ -355,9 +407,11 @@ def test_xml_entities_are_never_resolved(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET")
     path = write_xlsx(tmp_path, [["Tracking"], ["LX123456785CN"]])
-    evil = (f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file://{secret}">]>'
-            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" '
-            'uniqueCount="2"><si><t>Tracking</t></si><si><t>&x;</t></si></sst>').encode()
+    evil = (
+        f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" '
+        'uniqueCount="2"><si><t>Tracking</t></si><si><t>&x;</t></si></sst>'
+    ).encode()
     with pytest.raises(FileRefused, match="entity"):
         open_table(_with_member(path, "xl/sharedStrings.xml", evil, replace=True), "e.xlsx")
 
@@ -391,8 +445,12 @@ def test_pasted_over_long_number_and_excel_errors():
 
 
 def test_every_reason_has_a_message(tmp_path):
-    assert set(REASON_MESSAGES) == {"missing_number", "number_too_long", "spreadsheet_error",
-                                    "unreadable_row"}
+    assert set(REASON_MESSAGES) == {
+        "missing_number",
+        "number_too_long",
+        "spreadsheet_error",
+        "unreadable_row",
+    }
     assert FIELDS[0] == "tracking_number"
 
 
@@ -427,8 +485,11 @@ bad_cells = st.sampled_from(["", "#N/A", "9" * 80])
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(good_numbers, bad_cells), max_size=40),
-       st.sampled_from([",", ";", "\t", "|"]), st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+@given(
+    st.lists(st.one_of(good_numbers, bad_cells), max_size=40),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.sampled_from(["utf-8", "utf-16", "cp1252"]),
+)
 def test_n_good_rows_and_m_bad_rows_give_n_records_and_m_errors(cells, delimiter, encoding):
     rows = [["Tracking Number", "Name"]] + [[c, "Zoë"] for c in cells]
     with tempfile.TemporaryDirectory() as folder:
@@ -436,3 +497,23 @@ def test_n_good_rows_and_m_bad_rows_give_n_records_and_m_errors(cells, delimiter
     good = [c for c in cells if c not in ("", "#N/A", "9" * 80)]
     assert [r.number for r in items if isinstance(r, Record)] == good
     assert len(errors(items)) == len(cells) - len(good)
+
+
+SPEC = Path("/work/shared/tracking_number_data/couriers")
+
+
+@pytest.mark.skipif(not SPEC.is_dir(), reason="tracking_number_data specification not present")
+def test_every_valid_number_of_the_specification_survives_a_one_column_file(tmp_path):
+    import json
+
+    valid = [
+        number
+        for path in sorted(SPEC.glob("*.json"))
+        for rule in json.loads(path.read_text()).get("tracking_numbers", [])
+        for number in rule.get("test_numbers", {}).get("valid", [])
+    ]
+    path = tmp_path / "numbers.csv"
+    path.write_text("\n".join(valid) + "\n")
+    table = open_table(path, path.name)
+    assert table.confident and table.columns == {"tracking_number": 0}
+    assert [r.number for r in table.records()] == [v.strip() for v in valid]
