@@ -52,6 +52,8 @@ def _float_text(value: float) -> str:
 
 def clean(text: str) -> str:
     """Text with control characters turned into spaces and the ="..." wrapper removed."""
+    if text.isprintable() and not text.startswith("="):  # the common case, without regexes
+        return text.strip()
     text = _CONTROL.sub(" ", text).strip()
     wrapped = _TEXT_FORMULA.fullmatch(text)
     return wrapped.group(1).strip() if wrapped else text

@@ -87,28 +87,26 @@ def _number_items(row: int, cell, fields: dict, notes: list[str]):
             yield Record(row=row, number=number, **fields, notes=list(notes))
 
 
-def _row_fields(cells: list, columns: dict[str, int], day_first: bool) -> tuple[dict, list[str]]:
+def _text_plan(columns: dict[str, int]) -> list[tuple[str, int | None, int]]:
+    """(field, column, max length) for each text field, worked out once per file."""
+    limits = cols.aliases()
+    return [(n, columns.get(n), limits[n]["max_length"]) for n in FIELDS[1:-1]]
+
+
+def _row_fields(cells: list, plan: list, dates: int | None, day_first: bool):
     """A row's order data by field name, over-long text cut, and notes saying what was changed."""
     out, notes = {}, []
-    for name in FIELDS[1:]:
-        raw = _cell(cells, columns.get(name))
-        if name == "ship_date":
-            out[name] = cell_date(raw, day_first) if raw not in (None, "") else None
-            if out[name] is None and clean(cell_text(raw)):
-                notes.append(f"ship_date not understood: {_shown(clean(cell_text(raw)))}")
-            continue
-        text = clean(cell_text(raw)) or None
-        limit = cols.aliases()[name]["max_length"]
+    for name, index, limit in plan:
+        text = clean(cell_text(_cell(cells, index))) or None
         if text is not None and len(text) > limit:
             text = text[:limit]
             notes.append(f"{name} cut to {limit} characters")
         out[name] = text
+    raw = _cell(cells, dates)
+    out["ship_date"] = cell_date(raw, day_first) if raw not in (None, "") else None
+    if out["ship_date"] is None and (shown := clean(cell_text(raw))):
+        notes.append(f"ship_date not understood: {_shown(shown)}")
     return out, notes
-
-
-def _row_items(row: int, cells: list, columns: dict[str, int], day_first: bool):
-    fields, notes = _row_fields(cells, columns, day_first)
-    yield from _number_items(row, _cell(cells, columns["tracking_number"]), fields, notes)
 
 
 class Table:
@@ -144,13 +142,19 @@ class Table:
         return self._stream(columns)
 
     def _stream(self, columns: dict[str, int]) -> Iterator[Record | RowError]:
+        plan, numbers, dates = (
+            _text_plan(columns),
+            columns["tracking_number"],
+            columns.get("ship_date"),
+        )
         for row, cells in self._source.rows():
             if row <= self.header_row:
                 continue
             if cells is None:
                 yield RowError(row, "", "unreadable_row")
             elif not _is_blank(cells):
-                yield from _row_items(row, cells, columns, self._day_first)
+                fields, notes = _row_fields(cells, plan, dates, self._day_first)
+                yield from _number_items(row, _cell(cells, numbers), fields, notes)
 
 
 def _checked_mapping(mapping: dict[str, int]) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Reading Excel workbooks (xlsx, also ods and xls) safely: zip bombs and XML entities refused."""
 
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,9 @@ MAX_SHARED_STRINGS_BYTES = 100_000_000
 MAX_RATIO = 200
 RATIO_MIN_BYTES = 1_000_000  # tiny members may compress extremely well without harm
 MAX_MEMBERS = 5_000
+# calamine reads a whole sheet into memory (about 2x its XML); bigger sheets are streamed by
+# openpyxl instead, slower but with flat memory.
+CALAMINE_MAX_SHEET_BYTES = 80_000_000
 CHUNK = 1 << 20
 
 MESSAGES = {
@@ -31,14 +35,16 @@ MESSAGES = {
 }
 
 
-def check_zip(path: Path) -> None:
-    """Refuse a zip-based workbook whose declared or actual unpacked sizes are out of proportion."""
+def check_zip(path: Path) -> int:
+    """Refuse a workbook unpacking out of proportion; return the size of its largest sheet."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             _check_declared(members)
             for info in members:
                 _check_member(archive, info)
+            sheets = [m.file_size for m in members if m.filename.startswith("xl/worksheets/")]
+            return max(sheets, default=0)
     except zipfile.BadZipFile as exc:
         raise FileRefused(MESSAGES["corrupt"]) from exc
     except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
@@ -106,19 +112,54 @@ def _first_sheet(workbook):
 
 
 class WorkbookSource:
-    """The first visible sheet of a workbook; cells keep their types (float, date, bool, str)."""
+    """The first visible sheet of a workbook; cells keep their types (float, date, bool, str).
+
+    Column indexes count from column A, whichever reader is used, so mappings stay valid.
+    """
 
     def __init__(self, path: Path, kind: str):
-        if kind == "zip":
-            check_zip(path)
+        largest = check_zip(path) if kind == "zip" else 0
         self.path = path
-        self.sheet = _first_sheet(_open_workbook(path))
+        self.streamed = largest > CALAMINE_MAX_SHEET_BYTES and _is_xlsx(path)
+        self.sheet = None if self.streamed else _first_sheet(_open_workbook(path))
 
     def rows(self) -> Iterator[Row]:
         """Every row of the sheet with its 1-based row number as Excel shows it."""
+        if self.streamed:
+            yield from _streamed_rows(self.path)
+            return
+        padding = [""] * self.sheet.start[1] if self.sheet.start else []
         try:
-            yield from enumerate(self.sheet.iter_rows(), start=1)
+            for number, cells in enumerate(self.sheet.iter_rows(), start=1):
+                yield number, padding + cells if padding else cells
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
         except BaseException as exc:  # see _open_workbook
             raise FileRefused(MESSAGES["corrupt"]) from exc
+
+
+def _is_xlsx(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        return "xl/workbook.xml" in archive.namelist()
+
+
+def _streamed_rows(path: Path) -> Iterator[Row]:
+    """Rows of the first visible worksheet read by openpyxl in read-only mode (flat memory)."""
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # styles and extensions openpyxl skips are irrelevant
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"]
+            if not sheets:
+                raise FileRefused(MESSAGES["no_sheet"])
+            for number, cells in enumerate(sheets[0].iter_rows(values_only=True), start=1):
+                yield number, list(cells)
+        finally:
+            workbook.close()
+    except (FileRefused, GeneratorExit):
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on broken XML; all mean a damaged file
+        raise FileRefused(MESSAGES["corrupt"]) from exc

@@ -517,3 +517,26 @@ def test_every_valid_number_of_the_specification_survives_a_one_column_file(tmp_
     table = open_table(path, path.name)
     assert table.confident and table.columns == {"tracking_number": 0}
     assert [r.number for r in table.records()] == [v.strip() for v in valid]
+
+
+def test_big_sheets_are_streamed_by_openpyxl_with_the_same_result(tmp_path, monkeypatch):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["C2"] = "Orders"
+    for offset, row in enumerate([HEADER, *ROWS, [None], ["#9", 9.4001e21, "Zoë"]]):
+        for column, value in enumerate(row, start=3):
+            sheet.cell(row=4 + offset, column=column, value=value)
+    path = tmp_path / "offset.xlsx"
+    workbook.save(path)
+
+    def read():
+        table = open_table(path, path.name)
+        items = [(r.row, r.number, r.order_id, r.customer_name) for r in table.records()]
+        return table.headers, table.columns, table.signature(), items
+
+    in_memory = read()
+    monkeypatch.setattr(workbooks, "CALAMINE_MAX_SHEET_BYTES", 0)
+    assert read() == in_memory
+    headers, found, _, items = in_memory
+    assert headers[:3] == ["", "", "Order Number"] and found["tracking_number"] == 3
+    assert items[-1] == (8, "9.4001E+21", "#9", "Zoë")
