@@ -171,7 +171,10 @@ def open_table(path: str | Path, filename: str, max_bytes: int | None = None) ->
     path = Path(path)
     check_size(path, max_bytes)
     kind = sniff_kind(path)
-    source = WorkbookSource(path, kind) if kind in ("zip", "ole") else TextSource(path)
+    if kind in ("zip", "ole"):
+        source = WorkbookSource(path, kind)
+    else:
+        source = TextSource(path, lambda cells: len(cols.match_columns(cells)) >= 2)
     sample = []
     for row, cells in source.rows():
         if cells is not None:
@@ -180,7 +183,10 @@ def open_table(path: str | Path, filename: str, max_bytes: int | None = None) ->
             break
     if not any(any(cells) for _, cells in sample):
         raise FileRefused("The file is empty: it contains no rows.")
-    return Table(source, sample, filename)
+    table = Table(source, sample, filename)
+    if len(sample) < SAMPLE_ROWS and not table.preview(1):
+        raise FileRefused("The file has a header row but no rows below it.")
+    return table
 
 
 def parse_pasted(text: str) -> Iterator[Record | RowError]:

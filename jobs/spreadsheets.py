@@ -6,6 +6,7 @@ import io
 import os
 from collections import Counter
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 SAMPLE_BYTES = 64 * 1024
@@ -143,42 +144,47 @@ def _refuse_non_text(text: str) -> None:
         raise FileRefused(MESSAGES["empty"])
 
 
-def sniff_delimiter(text: str) -> str:
-    """The delimiter giving most lines the same field count (>1); one-column files get none."""
-    best, best_score = SINGLE_COLUMN, (0, 0)
+def sniff_delimiter(text: str, is_header=None) -> str:
+    """The delimiter that splits out a known header row, else the one giving most lines the same
+    field count (>1); one-column files get none."""
+    best, best_score = SINGLE_COLUMN, (False, 0, 0)
     for delimiter in DELIMITERS:
         try:
-            rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            lines = zip(range(200), rows, strict=False)
-            counts = [len(r) for _, r in lines if any(c.strip() for c in r)]
+            lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            rows = [r for r in islice(lines, 200) if any(c.strip() for c in r)]
         except csv.Error:
             continue
-        if not counts:
-            continue
-        width, lines = Counter(counts).most_common(1)[0]
-        if width > 1 and (lines, width) > best_score:
-            best, best_score = delimiter, (lines, width)
+        header = is_header is not None and any(is_header(r) for r in rows[:30])
+        counts = Counter(len(r) for r in rows)
+        lines, width = max(((n, w) for w, n in counts.items()), default=(0, 0))
+        if header:
+            lines, width = max(((n, w) for w, n in counts.items() if w > 1), default=(0, 0))
+        if width > 1 and (header, lines, width) > best_score:
+            best, best_score = delimiter, (header, lines, width)
     return best
 
 
 class TextSource:
     """A delimited text file (CSV, TSV, Excel 'Unicode text'), read lazily with a fixed dialect."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, is_header=None):
         with open(path, "rb") as f:
             sample = f.read(SAMPLE_BYTES)
         self.path = path
         self.encoding = detect_encoding(sample)
         text = _decode_sample(sample, self.encoding)
         _refuse_non_text(text)
-        self.delimiter = sniff_delimiter(text)
+        # Excel's "sep=;" first line names the delimiter, and Excel hides that line
+        first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+        self.sep_line = len(first) == 5 and first.lower().startswith("sep=")
+        self.delimiter = first[4] if self.sep_line else sniff_delimiter(text, is_header)
 
     def rows(self) -> Iterator[Row]:
         """Every record of the file with its 1-based row number, as a spreadsheet numbers it."""
         with open(self.path, "rb") as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, errors=LEGACY_ERRORS, newline="")
             reader = csv.reader(text, delimiter=self.delimiter)
-            number = 0
+            number = -1 if self.sep_line else 0
             while True:
                 number += 1
                 try:
@@ -187,4 +193,5 @@ class TextSource:
                     return
                 except csv.Error:  # e.g. a field over the csv size limit: report the row, go on
                     cells = None
-                yield number, cells
+                if number > 0:
+                    yield number, cells

@@ -370,7 +370,8 @@ def test_size_limit_and_header_only_file(tmp_path):
     with pytest.raises(FileRefused, match="larger than the upload limit"):
         open_table(path, path.name, max_bytes=50)
     assert open_table(path, path.name, max_bytes=os.path.getsize(path))
-    assert parse(write_csv(tmp_path, [HEADER], name="h.csv")) == []
+    with pytest.raises(FileRefused, match="no rows below"):
+        open_table(write_csv(tmp_path, [["Report"], HEADER, []], name="h.csv"), "h.csv")
 
 
 def _with_member(path: Path, name: str, data: bytes, replace: bool = False) -> Path:
@@ -486,7 +487,7 @@ bad_cells = st.sampled_from(["", "#N/A", "9" * 80])
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.one_of(good_numbers, bad_cells), max_size=40),
+    st.lists(st.one_of(good_numbers, bad_cells), min_size=1, max_size=40),
     st.sampled_from([",", ";", "\t", "|"]),
     st.sampled_from(["utf-8", "utf-16", "cp1252"]),
 )
@@ -535,8 +536,18 @@ def test_big_sheets_are_streamed_by_openpyxl_with_the_same_result(tmp_path, monk
         return table.headers, table.columns, table.signature(), items
 
     in_memory = read()
+    assert read() == in_memory  # a table can be read again (preview, then mapping, then import)
     monkeypatch.setattr(workbooks, "CALAMINE_MAX_SHEET_BYTES", 0)
     assert read() == in_memory
     headers, found, _, items = in_memory
     assert headers[:3] == ["", "", "Order Number"] and found["tracking_number"] == 3
     assert items[-1] == (8, "9.4001E+21", "#9", "Zoë")
+
+
+def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path):
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\r\nTracking;Name\r\nLX123456785CN;Zoë, Anne\r\n", encoding="utf-8-sig")
+    items = parse(path)
+    assert [(r.row, r.number, r.customer_name) for r in items] == [
+        (2, "LX123456785CN", "Zoë, Anne")
+    ]
