@@ -1,0 +1,202 @@
+"""Uploaded files and pasted text turned into one Record per tracking number, or a RowError."""
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from jobs import columns as cols
+from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, guess_day_first, split_numbers
+from jobs.spreadsheets import FileRefused, TextSource, check_size, sniff_kind
+from jobs.workbooks import WorkbookSource
+
+__all__ = [
+    "FIELDS",
+    "REASON_MESSAGES",
+    "FileRefused",
+    "Record",
+    "RowError",
+    "Table",
+    "open_table",
+    "parse_pasted",
+]
+
+FIELDS = cols.FIELDS
+SAMPLE_ROWS = 50  # rows read up front for header detection and the preview
+NUMBER_MAX = 64  # characters besides spaces; the longest real numbers have about 40
+SHOWN_VALUE_MAX = 100  # a RowError's value is cut to this for display
+NO_TRACKING_COLUMN = (
+    "No column of tracking numbers was found; please choose which column holds them."
+)
+
+REASON_MESSAGES = {
+    "missing_number": "This row has no tracking number.",
+    "number_too_long": f"This is longer than {NUMBER_MAX} characters: not a tracking number.",
+    "spreadsheet_error": "The cell shows a spreadsheet error (such as #N/A) instead of a number.",
+    "unreadable_row": "This row could not be read (an unclosed quote or a gigantic cell).",
+}
+
+
+@dataclass
+class Record:
+    """One tracking number of one data row, with that row's order data."""
+
+    row: int
+    number: str
+    order_id: str | None = None
+    carrier: str | None = None
+    customer_name: str | None = None
+    email: str | None = None
+    country: str | None = None
+    ship_date: date | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RowError:
+    """A data row (or one number of it) that cannot be imported; reason is a REASON_MESSAGES key."""
+
+    row: int
+    value: str
+    reason: str
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= SHOWN_VALUE_MAX else text[:SHOWN_VALUE_MAX] + "…"
+
+
+def _is_blank(cells: list) -> bool:
+    return not any(cell_text(c).strip() for c in cells)
+
+
+def _cell(cells: list, index: int | None):
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _number_items(row: int, cell, fields: dict, notes: list[str]):
+    numbers = split_numbers(cell_text(cell))
+    if not numbers:
+        yield RowError(row, "", "missing_number")
+    for number in numbers:
+        if len(number) > 4 * NUMBER_MAX or len("".join(number.split())) > NUMBER_MAX:
+            yield RowError(row, _shown(number), "number_too_long")
+        elif number.upper() in EXCEL_ERRORS:
+            yield RowError(row, number, "spreadsheet_error")
+        else:
+            yield Record(row=row, number=number, **fields, notes=list(notes))
+
+
+def _text_plan(columns: dict[str, int]) -> list[tuple[str, int | None, int]]:
+    """(field, column, max length) for each text field, worked out once per file."""
+    limits = cols.aliases()
+    return [(n, columns.get(n), limits[n]["max_length"]) for n in FIELDS[1:-1]]
+
+
+def _row_fields(cells: list, plan: list, dates: int | None, day_first: bool):
+    """A row's order data by field name, over-long text cut, and notes saying what was changed."""
+    out, notes = {}, []
+    for name, index, limit in plan:
+        text = clean(cell_text(_cell(cells, index))) or None
+        if text is not None and len(text) > limit:
+            text = text[:limit]
+            notes.append(f"{name} cut to {limit} characters")
+        out[name] = text
+    raw = _cell(cells, dates)
+    out["ship_date"] = cell_date(raw, day_first) if raw not in (None, "") else None
+    if out["ship_date"] is None and (shown := clean(cell_text(raw))):
+        notes.append(f"ship_date not understood: {_shown(shown)}")
+    return out, notes
+
+
+class Table:
+    """An opened upload: its header, detected columns, a preview, and a stream of records."""
+
+    def __init__(self, source, sample: list[tuple[int, list[str]]], filename: str):
+        self._source = source
+        self.filename = filename
+        self.headers, self.header_row, self.columns, self.confident = cols.detect_layout(sample)
+        self._sample = [(n, cells) for n, cells in sample if n > self.header_row]
+        dates = self.columns.get("ship_date")
+        self._day_first = guess_day_first(
+            [c[dates] for _, c in self._sample if dates is not None and dates < len(c)]
+        )
+
+    def preview(self, n: int = 5) -> list[list[str]]:
+        """The first n data rows below the header (from the first 50 rows), as text."""
+        width = len(self.headers)
+        rows = [c[:width] + [""] * (width - len(c)) for _, c in self._sample if any(c)]
+        return [[_shown(c) for c in r] for r in rows[:n]]
+
+    def signature(self) -> str:
+        """Stable hash of the normalised headers, to remember a merchant's mapping."""
+        if self.header_row == 0:
+            return cols.signature(["#no header", str(len(self.headers))])
+        return cols.signature(self.headers)
+
+    def records(self, mapping: dict[str, int] | None = None) -> Iterator[Record | RowError]:
+        """Each data row as Records (one per number) or RowErrors, streamed; mapping overrides."""
+        columns = self.columns if mapping is None else _checked_mapping(mapping)
+        if "tracking_number" not in columns:
+            raise FileRefused(NO_TRACKING_COLUMN)
+        return self._stream(columns)
+
+    def _stream(self, columns: dict[str, int]) -> Iterator[Record | RowError]:
+        plan, numbers, dates = (
+            _text_plan(columns),
+            columns["tracking_number"],
+            columns.get("ship_date"),
+        )
+        for row, cells in self._source.rows():
+            if row <= self.header_row:
+                continue
+            if cells is None:
+                yield RowError(row, "", "unreadable_row")
+            elif not _is_blank(cells):
+                fields, notes = _row_fields(cells, plan, dates, self._day_first)
+                yield from _number_items(row, _cell(cells, numbers), fields, notes)
+
+
+def _checked_mapping(mapping: dict[str, int]) -> dict[str, int]:
+    for name, index in mapping.items():
+        if name not in FIELDS:
+            raise ValueError(f"unknown field in mapping: {name!r}")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise ValueError(f"column index for {name} must be a non-negative integer")
+    return dict(mapping)
+
+
+def open_table(path: str | Path, filename: str, max_bytes: int | None = None) -> Table:
+    """Open an uploaded CSV/TSV/XLSX file and detect its header and columns; raises FileRefused."""
+    path = Path(path)
+    check_size(path, max_bytes)
+    kind = sniff_kind(path)
+    if kind in ("zip", "ole"):
+        source = WorkbookSource(path, kind)
+    else:
+        source = TextSource(path, lambda cells: len(cols.match_columns(cells)) >= 2)
+    sample = []
+    for row, cells in source.rows():
+        if cells is not None:
+            sample.append((row, [clean(cell_text(c)) for c in cells]))
+        if len(sample) >= SAMPLE_ROWS:
+            break
+    if not any(any(cells) for _, cells in sample):
+        raise FileRefused("The file is empty: it contains no rows.")
+    table = Table(source, sample, filename)
+    if len(sample) < SAMPLE_ROWS and not table.preview(1):
+        raise FileRefused("The file has a header row but no rows below it.")
+    return table
+
+
+def parse_pasted(text: str) -> Iterator[Record | RowError]:
+    """Numbers pasted into the box, one or more per line; a leading 'Tracking number' is skipped."""
+    first = True
+    for row, line in enumerate(io.StringIO(text, newline=None), start=1):
+        if not line.strip():
+            continue
+        if first and (cols.match_header(line) or ("",))[0] == "tracking_number":
+            first = False
+            continue
+        first = False
+        yield from _number_items(row, line, {}, [])
