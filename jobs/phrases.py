@@ -87,8 +87,8 @@ class PhraseBook:
         return None
 
 
-def _strings(value, where):
-    if not isinstance(value, list) or not all(isinstance(v, str) and normalize(v) for v in value):
+def _strings(value, where, fold=normalize):
+    if not isinstance(value, list) or not all(isinstance(v, str) and fold(v) for v in value):
         raise RuleFileError(f"{where}: must be a list of non-empty strings")
     return value
 
@@ -114,7 +114,7 @@ def _group_pattern(group, label):
         raise RuleFileError(f"{label}: 'phrases' must map languages to phrase lists")
     parts = [_phrase_pattern(normalize(p)) for lang in phrases
              for p in _strings(phrases[lang], f"{label} [{group['status']}/{group['reason']} {lang}]")]
-    for regex in _strings(group.get("regexes", []), f"{label} regexes"):
+    for regex in _strings(group.get("regexes", []), f"{label} regexes", str.strip):
         try:
             re.compile(regex)
         except re.error as exc:
