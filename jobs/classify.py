@@ -12,14 +12,29 @@ from jobs.phrases import load_phrases
 from jobs.taxonomy import REASONS, STATUSES, explain, load_explanations
 from jobs.timeline import GENERIC_REASON, latest_state
 
-__all__ = ["Classification", "classify", "explain", "validate", "STATUSES", "REASONS",
-           "classify_lines", "is_terminal"]
+__all__ = [
+    "Classification",
+    "classify",
+    "explain",
+    "validate",
+    "STATUSES",
+    "REASONS",
+    "classify_lines",
+    "is_terminal",
+]
 
-DETECTION_REASONS = {"invalid_number": "invalid_number", "carrier_unidentified":
-                     "carrier_unidentified", "carrier_conflict": "carrier_conflict",
-                     "mangled_by_spreadsheet": "invalid_number"}
-PROVIDER_ERRORS = {"unknown_number": "number_expired", "expired": "number_expired",
-                   "invalid": "number_expired", "unsupported_carrier": "carrier_unidentified"}
+DETECTION_REASONS = {
+    "invalid_number": "invalid_number",
+    "carrier_unidentified": "carrier_unidentified",
+    "carrier_conflict": "carrier_conflict",
+    "mangled_by_spreadsheet": "invalid_number",
+}
+PROVIDER_ERRORS = {
+    "unknown_number": "number_expired",
+    "expired": "number_expired",
+    "invalid": "number_expired",
+    "unsupported_carrier": "carrier_unidentified",
+}
 _AGEING_NOT_FOUND = ("not_yet_scanned", "number_expired")  # a detection problem never ages away
 
 
@@ -46,25 +61,39 @@ class Classification:
         """Return the JSON-ready dict of the `parceldesk classify` contract."""
         event = self.deciding_event
         return {
-            "status": self.status, "reason": self.reason,
-            "explanation": self.explanation, "action": self.action,
-            "needs_action": self.needs_action, "stalled": self.stalled,
-            "days_since_event": self.days_since_event, "days_in_transit": self.days_in_transit,
-            "deciding_event": None if event is None else {
-                "time": event.time.isoformat().replace("+00:00", "Z"), "text": event.text,
-                "location": event.location, "code": event.code},
+            "status": self.status,
+            "reason": self.reason,
+            "explanation": self.explanation,
+            "action": self.action,
+            "needs_action": self.needs_action,
+            "stalled": self.stalled,
+            "days_since_event": self.days_since_event,
+            "days_in_transit": self.days_in_transit,
+            "deciding_event": None
+            if event is None
+            else {
+                "time": event.time.isoformat().replace("+00:00", "Z"),
+                "text": event.text,
+                "location": event.location,
+                "code": event.code,
+            },
         }
 
 
 def is_terminal(status: str, reason: str) -> bool:
     """Whether a parcel in this state is not polled again unless the merchant asks."""
-    return status in ("delivered", "expired") or (status, reason) == ("returned", "returned_to_sender")
+    return status in ("delivered", "expired") or (status, reason) == (
+        "returned",
+        "returned_to_sender",
+    )
 
 
 def validate(config_dir=None) -> None:
     """Load and check every rule file of config/; raise RuleFileError naming the bad entry."""
+
     def path(name):
         return None if config_dir is None else f"{config_dir}/{name}"
+
     load_explanations(path("explanations.json"))
     load_codes(path("provider_codes.json"))
     load_phrases(path("phrases.json"))
@@ -130,44 +159,65 @@ def _needs_action(status, reason, stalled, registered_at, now, rules):
         return True
     if (status, reason) == ("pick_up", "collection_deadline_near"):
         return True
-    return status == "not_found" and registered_at is not None and (
-        now - registered_at > timedelta(days=rules["NOT_FOUND_ACTION_DAYS"]))
+    return (
+        status == "not_found"
+        and registered_at is not None
+        and (now - registered_at > timedelta(days=rules["NOT_FOUND_ACTION_DAYS"]))
+    )
 
 
-def classify(*, events: list[Event], now: datetime, settings: Mapping,
-             detection_reason: str | None = None, native_status: str | None = None,
-             native_substatus: str | None = None, provider: str | None = None,
-             provider_error: str | None = None, registered_at: datetime | None = None,
-             shipped_at: datetime | None = None) -> Classification:
+def classify(
+    *,
+    events: list[Event],
+    now: datetime,
+    settings: Mapping,
+    detection_reason: str | None = None,
+    native_status: str | None = None,
+    native_substatus: str | None = None,
+    provider: str | None = None,
+    provider_error: str | None = None,
+    registered_at: datetime | None = None,
+    shipped_at: datetime | None = None,
+) -> Classification:
     """Decide status, reason, explanation, action and flags from everything known of one parcel."""
     if provider is not None and provider not in PROVIDERS:
         raise ValueError(f"unknown provider {provider!r}")
     rules = {key: settings.get(key, default) for key, default in TIME_RULES.items()}
     now, registered_at, shipped_at = _utc(now), _utc(registered_at), _utc(shipped_at)
-    events = [e if e.time.tzinfo else Event(_utc(e.time), e.text, e.location, e.code)
-              for e in events]
+    events = [
+        e if e.time.tzinfo else Event(_utc(e.time), e.text, e.location, e.code) for e in events
+    ]
     native = parcel_pair(provider, native_status, native_substatus)
     status, reason, deciding, since = _decide(
-        events, provider, native, detection_reason, provider_error)
+        events, provider, native, detection_reason, provider_error
+    )
     last_event = max((e.time for e in events), default=None)
     status, reason = _apply_time_rules(status, reason, since, last_event, registered_at, now, rules)
-    stalled = status == "in_transit" and last_event is not None and (
-        now - last_event >= timedelta(days=rules["STALLED_AFTER_DAYS"]))
+    stalled = (
+        status == "in_transit"
+        and last_event is not None
+        and (now - last_event >= timedelta(days=rules["STALLED_AFTER_DAYS"]))
+    )
     start = shipped_at or min((e.time for e in events), default=None)
     finished = status == "delivered" or (status, reason) == ("returned", "returned_to_sender")
     end = deciding.time if finished and deciding is not None else now
     explanation, action = explain(status, reason)
     return Classification(
-        status=status, reason=reason, explanation=explanation, action=action,
+        status=status,
+        reason=reason,
+        explanation=explanation,
+        action=action,
         needs_action=_needs_action(status, reason, stalled, registered_at, now, rules),
         stalled=stalled,
         days_since_event=_days(now, last_event) if last_event else None,
         days_in_transit=_days(end, start) if start else None,
-        deciding_event=deciding)
+        deciding_event=deciding,
+    )
 
 
-def classify_lines(lines: Iterable[str], settings: Mapping | None = None,
-                   now: datetime | None = None) -> Iterator[dict]:
+def classify_lines(
+    lines: Iterable[str], settings: Mapping | None = None, now: datetime | None = None
+) -> Iterator[dict]:
     """Classify JSON lines (shared/cli-contract.md): one dict out per non-blank line, errors too."""
     settings = TIME_RULES if settings is None else settings
     for number, line in enumerate(lines, start=1):

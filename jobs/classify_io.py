@@ -36,8 +36,12 @@ def parse_event(item, index: int) -> Event:
     if not isinstance(text, str):
         raise ValueError(f"events[{index}].text must be a string")
     location, code = _optional_str(item, "location"), item.get("code")
-    return Event(parse_time(item.get("time"), f"events[{index}].time"), text, location,
-                 None if code is None else str(code))
+    return Event(
+        parse_time(item.get("time"), f"events[{index}].time"),
+        text,
+        location,
+        None if code is None else str(code),
+    )
 
 
 def parse_parcel(line: str, default_now: datetime) -> tuple[dict, dict]:

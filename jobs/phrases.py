@@ -11,7 +11,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalize(text: str) -> str:
-    """Fold case, accents, punctuation and full-width forms so rules match however a carrier types."""
+    """Fold case, accents, punctuation and full-width forms, so rules match any spelling."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     if not folded.isascii():
         decomposed = unicodedata.normalize("NFKD", folded)
@@ -51,8 +51,11 @@ class PhraseBook:
     def _compile_masks(self, masks, where):
         if not isinstance(masks, dict):
             raise RuleFileError(f"{where}: 'masks' must map languages to phrase lists")
-        parts = [_phrase_pattern(normalize(p)) for lang in masks for p in _strings(masks[lang],
-                 f"{where} [masks/{lang}]")]
+        parts = [
+            _phrase_pattern(normalize(p))
+            for lang in masks
+            for p in _strings(masks[lang], f"{where} [masks/{lang}]")
+        ]
         return re.compile("|".join(parts)) if parts else None
 
     def _compile_rules(self, groups, where):
@@ -64,13 +67,15 @@ class PhraseBook:
             rule = _parse_group(group, label)
             name = f"r{len(self.rules)}"
             self.rules.append(rule)
-            by_level.setdefault(rule.priority, []).append(f"(?P<{name}>{_group_pattern(group, label)})")
+            by_level.setdefault(rule.priority, []).append(
+                f"(?P<{name}>{_group_pattern(group, label)})"
+            )
         for priority in sorted(by_level, reverse=True):
             self.levels.append(re.compile("|".join(by_level[priority])))
 
     def _negated(self, text: str, start: int) -> bool:
         before = text[:start].rstrip()
-        words = before.split()[-self.window:]
+        words = before.split()[-self.window :]
         return any(n in words if n.isascii() else before.endswith(n) for n in self.negators)
 
     def match(self, text: str) -> tuple[str, str] | None:
@@ -112,8 +117,11 @@ def _group_pattern(group, label):
     phrases = group.get("phrases", {})
     if not isinstance(phrases, dict):
         raise RuleFileError(f"{label}: 'phrases' must map languages to phrase lists")
-    parts = [_phrase_pattern(normalize(p)) for lang in phrases
-             for p in _strings(phrases[lang], f"{label} [{group['status']}/{group['reason']} {lang}]")]
+    parts = [
+        _phrase_pattern(normalize(p))
+        for lang in phrases
+        for p in _strings(phrases[lang], f"{label} [{group['status']}/{group['reason']} {lang}]")
+    ]
     for regex in _strings(group.get("regexes", []), f"{label} regexes", str.strip):
         try:
             re.compile(regex)

@@ -19,19 +19,53 @@ STATUSES = [
 ]
 
 REASONS = {
-    "not_found": ["invalid_number", "carrier_unidentified", "carrier_conflict", "not_yet_scanned",
-                  "number_expired"],
-    "in_transit": ["info_received", "departed_origin", "transit_third_country", "in_customs",
-                   "customs_cleared", "arrived_destination", "in_transit"],
+    "not_found": [
+        "invalid_number",
+        "carrier_unidentified",
+        "carrier_conflict",
+        "not_yet_scanned",
+        "number_expired",
+    ],
+    "in_transit": [
+        "info_received",
+        "departed_origin",
+        "transit_third_country",
+        "in_customs",
+        "customs_cleared",
+        "arrived_destination",
+        "in_transit",
+    ],
     "pick_up": ["out_for_delivery", "awaiting_collection", "collection_deadline_near"],
-    "undelivered": ["recipient_absent", "recipient_unreachable", "address_not_found",
-                    "recipient_refused", "tax_unpaid", "remote_area", "attempt_failed"],
+    "undelivered": [
+        "recipient_absent",
+        "recipient_unreachable",
+        "address_not_found",
+        "recipient_refused",
+        "tax_unpaid",
+        "remote_area",
+        "attempt_failed",
+    ],
     "delivered": ["delivered", "left_in_mailbox", "left_at_door", "left_with_neighbour", "signed"],
-    "alert": ["tax_refused", "customs_issue", "prohibited_item", "lost", "damaged", "wrong_address",
-              "recipient_unreachable", "recipient_refused", "exception"],
+    "alert": [
+        "tax_refused",
+        "customs_issue",
+        "prohibited_item",
+        "lost",
+        "damaged",
+        "wrong_address",
+        "recipient_unreachable",
+        "recipient_refused",
+        "exception",
+    ],
     "expired": ["no_updates", "never_found"],
-    "returned": ["returning", "returned_to_sender", "returned_by_customs", "returned_unclaimed",
-                 "returned_refused", "returned_bad_address"],
+    "returned": [
+        "returning",
+        "returned_to_sender",
+        "returned_by_customs",
+        "returned_unclaimed",
+        "returned_refused",
+        "returned_bad_address",
+    ],
 }
 
 STATUS_KEYS = [key for key, _ in STATUSES]
@@ -50,7 +84,7 @@ def check_pair(status, reason, where):
 
 
 def read_json(name, path=None):
-    """Load one JSON rule file from config/ (or `path`), turning syntax errors into RuleFileError."""
+    """Load one JSON rule file from config/ (or `path`); syntax errors become RuleFileError."""
     path = Path(path) if path else CONFIG_DIR / name
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -69,10 +103,12 @@ def load_explanations(path=None):
         for reason, entry in reasons.items():
             check_pair(status, reason, f"{where} [{status}/{reason}]")
             if not isinstance(entry, dict) or not all(
-                isinstance(entry.get(k), str) and entry[k].strip() for k in ("explanation", "action")
+                isinstance(entry.get(k), str) and entry[k].strip()
+                for k in ("explanation", "action")
             ):
                 raise RuleFileError(
-                    f"{where} [{status}/{reason}]: needs non-empty 'explanation' and 'action'")
+                    f"{where} [{status}/{reason}]: needs non-empty 'explanation' and 'action'"
+                )
             table[(status, reason)] = (entry["explanation"], entry["action"])
     missing = [f"{s}/{r}" for s in REASONS for r in REASONS[s] if (s, r) not in table]
     if missing:

@@ -9,13 +9,28 @@ from jobs.phrases import match_text
 
 # Reasons that only say "something of this status": a more precise text rule may refine them.
 GENERIC_REASON = {
-    "in_transit": "in_transit", "undelivered": "attempt_failed", "alert": "exception",
-    "delivered": "delivered", "returned": "returning",
+    "in_transit": "in_transit",
+    "undelivered": "attempt_failed",
+    "alert": "exception",
+    "delivered": "delivered",
+    "returned": "returning",
 }
 # When events share a timestamp, the more final state is read last, so it decides.
-PRECEDENCE = {s: i for i, s in enumerate(
-    ["not_found", "expired", "in_transit", "pick_up", "undelivered", "alert", "delivered",
-     "returned"])}
+PRECEDENCE = {
+    s: i
+    for i, s in enumerate(
+        [
+            "not_found",
+            "expired",
+            "in_transit",
+            "pick_up",
+            "undelivered",
+            "alert",
+            "delivered",
+            "returned",
+        ]
+    )
+}
 WEAK = ("in_transit", "in_transit")  # generic movement: says nothing new about the state
 _NO_SIGNAL = ("not_found", "expired")  # parcel-level ideas, meaningless on a single scan
 
@@ -66,9 +81,15 @@ def _next_state(state: State | None, signal: tuple[str, str], event: Event) -> S
 def latest_state(events: list[Event], provider: str | None = None) -> State | None:
     """Fold the events, oldest first, into the latest meaningful state, or None if none says any."""
     signals = [(event, event_signal(event, provider)) for event in events]
-    signals.sort(key=lambda pair: (
-        pair[0].time, PRECEDENCE[pair[1][0]] if pair[1] else -1,
-        pair[0].text or "", pair[0].location or "", pair[0].code or ""))
+    signals.sort(
+        key=lambda pair: (
+            pair[0].time,
+            PRECEDENCE[pair[1][0]] if pair[1] else -1,
+            pair[0].text or "",
+            pair[0].location or "",
+            pair[0].code or "",
+        )
+    )
     state = None
     for event, signal in signals:
         if signal is None:

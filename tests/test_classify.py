@@ -18,15 +18,23 @@ def ev(ago: timedelta, text: str, code: str | None = None) -> Event:
 
 
 def run(*events, **kwargs):
-    return classify(events=list(events), now=kwargs.pop("now", NOW),
-                    settings=kwargs.pop("settings", TIME_RULES), **kwargs)
+    return classify(
+        events=list(events),
+        now=kwargs.pop("now", NOW),
+        settings=kwargs.pop("settings", TIME_RULES),
+        **kwargs,
+    )
 
 
 # (timeline oldest first, as (days ago, text), expected status, reason)
 TIMELINES = [
     ([(3, "Delivered"), (2, "Return to sender")], "returned", "returning"),
     ([(3, "Held at customs"), (2, "Released by customs")], "in_transit", "customs_cleared"),
-    ([(2.5, "Out for delivery"), (2.4, "Processed through facility")], "pick_up", "out_for_delivery"),
+    (
+        [(2.5, "Out for delivery"), (2.4, "Processed through facility")],
+        "pick_up",
+        "out_for_delivery",
+    ),
     ([(3, "Out for delivery"), (2, "Processed through facility")], "in_transit", "in_transit"),
     ([(4, "Delivered"), (2, "Arrived at facility")], "delivered", "delivered"),
     ([(9, "Return to sender"), (3, "Delivered")], "returned", "returned_to_sender"),
@@ -36,13 +44,29 @@ TIMELINES = [
     ([(4, "Delivery attempted"), (3, "Delivered")], "delivered", "delivered"),
     ([(4, "Held at customs"), (3, "Item lost")], "alert", "lost"),
     ([(4, "Delivered"), (3, "Tracking updated")], "delivered", "delivered"),
-    ([(5, "Shipment information received"), (4, "Departed origin country"),
-      (3, "Arrived in destination country"), (2, "Customs clearance"),
-      (1.5, "Released by customs"), (1.2, "Out for delivery"),
-      (1.1, "Delivered, Front Door/Porch")], "delivered", "left_at_door"),
-    ([(8, "已揽收"), (6, "到达寄达国"), (2, "未妥投，收件人不在")], "undelivered", "recipient_absent"),
-    ([(3, "Zustellversuch"), (2, "Die Sendung wird an den Absender zurückgeschickt.")],
-     "returned", "returning"),
+    (
+        [
+            (5, "Shipment information received"),
+            (4, "Departed origin country"),
+            (3, "Arrived in destination country"),
+            (2, "Customs clearance"),
+            (1.5, "Released by customs"),
+            (1.2, "Out for delivery"),
+            (1.1, "Delivered, Front Door/Porch"),
+        ],
+        "delivered",
+        "left_at_door",
+    ),
+    (
+        [(8, "已揽收"), (6, "到达寄达国"), (2, "未妥投，收件人不在")],
+        "undelivered",
+        "recipient_absent",
+    ),
+    (
+        [(3, "Zustellversuch"), (2, "Die Sendung wird an den Absender zurückgeschickt.")],
+        "returned",
+        "returning",
+    ),
 ]
 
 
@@ -65,14 +89,17 @@ def test_uninformative_event_counts_for_age_but_does_not_decide():
     assert result.days_since_event == 1
 
 
-@pytest.mark.parametrize(("code", "status", "reason"), [
-    ("DeliveryFailure_Rejected", "undelivered", "recipient_refused"),
-    ("Exception_Rejected", "alert", "recipient_refused"),
-    ("DeliveryFailure_NoBody", "undelivered", "recipient_absent"),
-    ("Exception_NoBody", "alert", "recipient_unreachable"),
-    ("AttemptFail_002", "undelivered", "recipient_absent"),
-    ("Exception_003", "alert", "recipient_refused"),
-])
+@pytest.mark.parametrize(
+    ("code", "status", "reason"),
+    [
+        ("DeliveryFailure_Rejected", "undelivered", "recipient_refused"),
+        ("Exception_Rejected", "alert", "recipient_refused"),
+        ("DeliveryFailure_NoBody", "undelivered", "recipient_absent"),
+        ("Exception_NoBody", "alert", "recipient_unreachable"),
+        ("AttemptFail_002", "undelivered", "recipient_absent"),
+        ("Exception_003", "alert", "recipient_refused"),
+    ],
+)
 def test_failed_attempt_is_undelivered_and_exception_is_alert(code, status, reason):
     result = run(ev(DAY, "Status update", code))
     assert (result.status, result.reason) == (status, reason)
@@ -84,16 +111,44 @@ def test_native_event_code_beats_text_and_text_refines_generic_code():
     assert (refined.status, refined.reason) == ("delivered", "left_in_mailbox")
 
 
-@pytest.mark.parametrize(("kwargs", "status", "reason"), [
-    ({"provider": "17track", "native_status": "Delivered", "native_substatus": "Delivered_Other"},
-     "delivered", "delivered"),
-    ({"provider": "aftership", "native_status": "Exception", "native_substatus": "Exception_013"},
-     "alert", "lost"),
-    ({"provider": "aftership", "native_status": "AttemptFail"}, "undelivered", "attempt_failed"),
-    ({"provider": "17track", "native_status": "NotFound", "native_substatus": "NotFound_InvalidCode"},
-     "not_found", "number_expired"),
-    ({"provider": "17track", "native_status": "Expired"}, "expired", "no_updates"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "status", "reason"),
+    [
+        (
+            {
+                "provider": "17track",
+                "native_status": "Delivered",
+                "native_substatus": "Delivered_Other",
+            },
+            "delivered",
+            "delivered",
+        ),
+        (
+            {
+                "provider": "aftership",
+                "native_status": "Exception",
+                "native_substatus": "Exception_013",
+            },
+            "alert",
+            "lost",
+        ),
+        (
+            {"provider": "aftership", "native_status": "AttemptFail"},
+            "undelivered",
+            "attempt_failed",
+        ),
+        (
+            {
+                "provider": "17track",
+                "native_status": "NotFound",
+                "native_substatus": "NotFound_InvalidCode",
+            },
+            "not_found",
+            "number_expired",
+        ),
+        ({"provider": "17track", "native_status": "Expired"}, "expired", "no_updates"),
+    ],
+)
 def test_parcel_native_status_decides_without_events(kwargs, status, reason):
     result = run(**kwargs)
     assert (result.status, result.reason) == (status, reason)
@@ -109,16 +164,19 @@ def test_parcel_native_status_with_events():
     assert returned.status == "returned"  # any return event puts the parcel in returned
 
 
-@pytest.mark.parametrize(("kwargs", "reason"), [
-    ({"detection_reason": "invalid_number"}, "invalid_number"),
-    ({"detection_reason": "carrier_unidentified"}, "carrier_unidentified"),
-    ({"detection_reason": "carrier_conflict"}, "carrier_conflict"),
-    ({"provider_error": "unknown_number"}, "number_expired"),
-    ({"provider_error": "expired"}, "number_expired"),
-    ({"provider_error": "invalid"}, "number_expired"),
-    ({"provider_error": "unsupported_carrier"}, "carrier_unidentified"),
-    ({}, "not_yet_scanned"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"detection_reason": "invalid_number"}, "invalid_number"),
+        ({"detection_reason": "carrier_unidentified"}, "carrier_unidentified"),
+        ({"detection_reason": "carrier_conflict"}, "carrier_conflict"),
+        ({"provider_error": "unknown_number"}, "number_expired"),
+        ({"provider_error": "expired"}, "number_expired"),
+        ({"provider_error": "invalid"}, "number_expired"),
+        ({"provider_error": "unsupported_carrier"}, "carrier_unidentified"),
+        ({}, "not_yet_scanned"),
+    ],
+)
 def test_not_found_reasons(kwargs, reason):
     result = run(**kwargs)
     assert (result.status, result.reason, result.deciding_event) == ("not_found", reason, None)
@@ -128,8 +186,9 @@ def test_events_outweigh_a_detection_problem():
     assert run(ev(DAY, "Delivered"), detection_reason="carrier_conflict").status == "delivered"
 
 
-@pytest.mark.parametrize("bad", [{"detection_reason": "nope"}, {"provider_error": "nope"},
-                                 {"provider": "nope"}])
+@pytest.mark.parametrize(
+    "bad", [{"detection_reason": "nope"}, {"provider_error": "nope"}, {"provider": "nope"}]
+)
 def test_unknown_argument_values_are_refused(bad):
     with pytest.raises(ValueError, match="nope"):
         run(**bad)
@@ -138,10 +197,13 @@ def test_unknown_argument_values_are_refused(bad):
 SECOND = timedelta(seconds=1)
 
 
-@pytest.mark.parametrize(("ago", "status", "reason"), [
-    (30 * DAY, "expired", "no_updates"),
-    (30 * DAY - SECOND, "in_transit", "in_transit"),
-])
+@pytest.mark.parametrize(
+    ("ago", "status", "reason"),
+    [
+        (30 * DAY, "expired", "no_updates"),
+        (30 * DAY - SECOND, "in_transit", "in_transit"),
+    ],
+)
 def test_expire_after_days_boundary(ago, status, reason):
     result = run(ev(ago, "In transit"))
     assert (result.status, result.reason) == (status, reason)
@@ -154,13 +216,19 @@ def test_delivered_and_returned_never_expire(text):
 
 @pytest.mark.parametrize("text", ["Out for delivery", "Notice left", "Item lost"])
 def test_other_statuses_expire_without_updates(text):
-    assert (run(ev(30 * DAY, text)).status, run(ev(30 * DAY, text)).reason) == ("expired", "no_updates")
+    assert (run(ev(30 * DAY, text)).status, run(ev(30 * DAY, text)).reason) == (
+        "expired",
+        "no_updates",
+    )
 
 
-@pytest.mark.parametrize(("age", "status", "reason"), [
-    (30 * DAY, "expired", "never_found"),
-    (30 * DAY - SECOND, "not_found", "not_yet_scanned"),
-])
+@pytest.mark.parametrize(
+    ("age", "status", "reason"),
+    [
+        (30 * DAY, "expired", "never_found"),
+        (30 * DAY - SECOND, "not_found", "not_yet_scanned"),
+    ],
+)
 def test_not_found_expire_days_boundary(age, status, reason):
     result = run(registered_at=NOW - age)
     assert (result.status, result.reason) == (status, reason)
@@ -171,8 +239,10 @@ def test_detection_problems_do_not_age_into_never_found():
     assert (result.status, result.reason) == ("not_found", "invalid_number")
 
 
-@pytest.mark.parametrize(("ago", "reason"), [
-    (5 * DAY, "collection_deadline_near"), (5 * DAY - SECOND, "awaiting_collection")])
+@pytest.mark.parametrize(
+    ("ago", "reason"),
+    [(5 * DAY, "collection_deadline_near"), (5 * DAY - SECOND, "awaiting_collection")],
+)
 def test_pickup_warning_days_boundary(ago, reason):
     assert run(ev(ago, "Available for pickup")).reason == reason
 
@@ -205,11 +275,18 @@ def test_time_rules_come_from_settings():
     assert run(ev(2 * DAY, "In transit"), settings={}).stalled is False  # defaults
 
 
-@pytest.mark.parametrize(("text", "needs"), [
-    ("Item lost", True), ("Notice left", True), ("Return to sender", True),
-    ("Delivered", False), ("Out for delivery", False), ("Available for pickup", False),
-    ("In transit", False),
-])
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("Item lost", True),
+        ("Notice left", True),
+        ("Return to sender", True),
+        ("Delivered", False),
+        ("Out for delivery", False),
+        ("Available for pickup", False),
+        ("In transit", False),
+    ],
+)
 def test_needs_action(text, needs):
     assert run(ev(DAY, text)).needs_action is needs
 
@@ -229,7 +306,9 @@ def test_naive_times_are_read_as_utc():
 
 def test_terminal_statuses():
     assert is_terminal("delivered", "signed") and is_terminal("expired", "no_updates")
-    assert is_terminal("returned", "returned_to_sender") and not is_terminal("returned", "returning")
+    assert is_terminal("returned", "returned_to_sender") and not is_terminal(
+        "returned", "returning"
+    )
     assert not is_terminal("alert", "lost")
 
 
@@ -242,8 +321,15 @@ def test_to_json_shape():
 
 def test_statuses_follow_the_contract_order():
     assert [key for key, _ in STATUSES] == [
-        "not_found", "in_transit", "pick_up", "undelivered", "delivered", "alert", "expired",
-        "returned"]
+        "not_found",
+        "in_transit",
+        "pick_up",
+        "undelivered",
+        "delivered",
+        "alert",
+        "expired",
+        "returned",
+    ]
     assert set(REASONS) == {key for key, _ in STATUSES}
 
 
@@ -257,11 +343,21 @@ def test_every_pair_has_an_explanation_and_action():
 def _reached_pairs():
     """Run realistic single events and the time/detection cases; collect what comes out."""
     results = [run(ev(DAY, text)) for _, text, _, _ in CORPUS]
-    results += [run(registered_at=NOW - DAY, **kw) for kw in (
-        {"detection_reason": "invalid_number"}, {"detection_reason": "carrier_unidentified"},
-        {"detection_reason": "carrier_conflict"}, {"provider_error": "expired"}, {})]
-    results += [run(registered_at=NOW - 40 * DAY), run(ev(40 * DAY, "In transit")),
-                run(ev(6 * DAY, "Available for pickup"))]
+    results += [
+        run(registered_at=NOW - DAY, **kw)
+        for kw in (
+            {"detection_reason": "invalid_number"},
+            {"detection_reason": "carrier_unidentified"},
+            {"detection_reason": "carrier_conflict"},
+            {"provider_error": "expired"},
+            {},
+        )
+    ]
+    results += [
+        run(registered_at=NOW - 40 * DAY),
+        run(ev(40 * DAY, "In transit")),
+        run(ev(6 * DAY, "Available for pickup")),
+    ]
     return {(r.status, r.reason) for r in results}
 
 

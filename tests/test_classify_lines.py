@@ -8,10 +8,21 @@ import pytest
 from jobs.classify import classify_lines
 from jobs.classify_io import main
 
-CONTRACT_LINE = json.dumps({
-    "number": "LX123456785CN", "carrier": "china-post", "now": "2026-11-20T12:00:00Z",
-    "events": [{"time": "2026-11-18T09:30:00Z", "location": "PARIS", "text": "Avis de passage",
-                "code": None}]})
+CONTRACT_LINE = json.dumps(
+    {
+        "number": "LX123456785CN",
+        "carrier": "china-post",
+        "now": "2026-11-20T12:00:00Z",
+        "events": [
+            {
+                "time": "2026-11-18T09:30:00Z",
+                "location": "PARIS",
+                "text": "Avis de passage",
+                "code": None,
+            }
+        ],
+    }
+)
 
 
 def test_contract_example():
@@ -22,9 +33,15 @@ def test_contract_example():
 
 
 def test_only_events_required_and_in_any_order():
-    line = json.dumps({"now": "2026-11-20T12:00:00Z", "events": [
-        {"time": "2026-11-19T10:00:00+00:00", "text": "Return to sender"},
-        {"time": "2026-11-18T10:00:00Z", "text": "Delivered"}]})
+    line = json.dumps(
+        {
+            "now": "2026-11-20T12:00:00Z",
+            "events": [
+                {"time": "2026-11-19T10:00:00+00:00", "text": "Return to sender"},
+                {"time": "2026-11-18T10:00:00Z", "text": "Delivered"},
+            ],
+        }
+    )
     [out] = classify_lines([line])
     assert (out["status"], out["reason"]) == ("returned", "returning")
 
@@ -38,15 +55,18 @@ def test_now_defaults_to_the_current_time():
     assert live["days_since_event"] >= 0
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("not json", "not valid JSON"),
-    ("[1, 2]", "JSON object"),
-    ('{"events": {}}', "events must be a list"),
-    ('{"events": [{"time": "yesterday", "text": "x"}]}', "events[0].time"),
-    ('{"events": [{"time": "2026-11-18T09:30:00Z"}]}', "events[0].text"),
-    ('{"now": 5}', "now"),
-    ('{"detection_reason": "weird"}', "weird"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"events": {}}', "events must be a list"),
+        ('{"events": [{"time": "yesterday", "text": "x"}]}', "events[0].time"),
+        ('{"events": [{"time": "2026-11-18T09:30:00Z"}]}', "events[0].text"),
+        ('{"now": 5}', "now"),
+        ('{"detection_reason": "weird"}', "weird"),
+    ],
+)
 def test_bad_line_gives_an_error_object_and_the_next_line_still_runs(line, message):
     first, second = classify_lines([line, CONTRACT_LINE])
     assert set(first) == {"error"} and message in first["error"] and "line 1" in first["error"]

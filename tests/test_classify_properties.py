@@ -23,14 +23,19 @@ events = st.builds(
     code=st.one_of(st.none(), st.sampled_from(CODES)),
 )
 histories = st.lists(events, max_size=12)
-extras = st.fixed_dictionaries({}, optional={
-    "detection_reason": st.sampled_from(["invalid_number", "carrier_unidentified",
-                                         "carrier_conflict"]),
-    "provider_error": st.sampled_from(["unknown_number", "expired", "invalid",
-                                       "unsupported_carrier"]),
-    "native_status": st.sampled_from(CODES),
-    "registered_at": st.integers(0, 60).map(lambda days: NOW - timedelta(days=days)),
-})
+extras = st.fixed_dictionaries(
+    {},
+    optional={
+        "detection_reason": st.sampled_from(
+            ["invalid_number", "carrier_unidentified", "carrier_conflict"]
+        ),
+        "provider_error": st.sampled_from(
+            ["unknown_number", "expired", "invalid", "unsupported_carrier"]
+        ),
+        "native_status": st.sampled_from(CODES),
+        "registered_at": st.integers(0, 60).map(lambda days: NOW - timedelta(days=days)),
+    },
+)
 
 
 @settings(max_examples=300, deadline=None)

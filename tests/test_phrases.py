@@ -13,13 +13,16 @@ from tests.carrier_texts import CORPUS, LOOKALIKES
 LANGUAGES = {"zh", "es", "fr", "de", "it", "pt", "nl", "ja"}
 
 
-@pytest.mark.parametrize(("carrier", "text", "status", "reason"), CORPUS,
-                         ids=[f"{c}:{t[:30]}" for c, t, _, _ in CORPUS])
+@pytest.mark.parametrize(
+    ("carrier", "text", "status", "reason"), CORPUS, ids=[f"{c}:{t[:30]}" for c, t, _, _ in CORPUS]
+)
 def test_carrier_text_maps_to_status_and_reason(carrier, text, status, reason):
     assert match_text(text) == (status, reason)
 
 
-@pytest.mark.parametrize(("text", "status", "reason"), LOOKALIKES, ids=[t[:40] for t, _, _ in LOOKALIKES])
+@pytest.mark.parametrize(
+    ("text", "status", "reason"), LOOKALIKES, ids=[t[:40] for t, _, _ in LOOKALIKES]
+)
 def test_negations_and_lookalikes(text, status, reason):
     assert match_text(text) == ((status, reason) if status else None)
 
@@ -28,14 +31,17 @@ def test_corpus_covers_every_required_language():
     assert LANGUAGES <= {carrier for carrier, *_ in CORPUS}
 
 
-@pytest.mark.parametrize(("raw", "folded"), [
-    ("ＯＵＴ　ＦＯＲ　ＤＥＬＩＶＥＲＹ", "out for delivery"),
-    ("Zurückgeschickt!", "zuruckgeschickt"),
-    ("Straße", "strasse"),
-    ("Retour à l'expéditeur", "retour a l expediteur"),
-    ("【深圳市】快件已揽收", "深圳市 快件已揽收"),
-    ("  Delivered --- Front   Door ", "delivered front door"),
-])
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("ＯＵＴ　ＦＯＲ　ＤＥＬＩＶＥＲＹ", "out for delivery"),
+        ("Zurückgeschickt!", "zuruckgeschickt"),
+        ("Straße", "strasse"),
+        ("Retour à l'expéditeur", "retour a l expediteur"),
+        ("【深圳市】快件已揽收", "深圳市 快件已揽收"),
+        ("  Delivered --- Front   Door ", "delivered front door"),
+    ],
+)
 def test_normalize_folds_case_accents_punctuation_and_width(raw, folded):
     assert normalize(raw) == folded
 
@@ -56,15 +62,29 @@ def _write(tmp_path, name, data):
     return path
 
 
-@pytest.mark.parametrize(("rules", "message"), [
-    ([{"status": "gone", "reason": "x", "priority": 1, "phrases": {"en": ["a"]}}], "unknown status 'gone'"),
-    ([{"status": "alert", "reason": "delivered", "priority": 1, "phrases": {"en": ["a"]}}],
-     "reason 'delivered' is not a reason of status 'alert'"),
-    ([{"status": "alert", "reason": "lost", "priority": "high", "phrases": {"en": ["a"]}}], "priority"),
-    ([{"status": "alert", "reason": "lost", "priority": 1, "phrases": {"en": [""]}}], "non-empty"),
-    ([{"status": "alert", "reason": "lost", "priority": 1, "regexes": ["("]}], "bad regex"),
-    ([{"status": "alert", "reason": "lost", "priority": 1}], "no phrases"),
-])
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (
+            [{"status": "gone", "reason": "x", "priority": 1, "phrases": {"en": ["a"]}}],
+            "unknown status 'gone'",
+        ),
+        (
+            [{"status": "alert", "reason": "delivered", "priority": 1, "phrases": {"en": ["a"]}}],
+            "reason 'delivered' is not a reason of status 'alert'",
+        ),
+        (
+            [{"status": "alert", "reason": "lost", "priority": "high", "phrases": {"en": ["a"]}}],
+            "priority",
+        ),
+        (
+            [{"status": "alert", "reason": "lost", "priority": 1, "phrases": {"en": [""]}}],
+            "non-empty",
+        ),
+        ([{"status": "alert", "reason": "lost", "priority": 1, "regexes": ["("]}], "bad regex"),
+        ([{"status": "alert", "reason": "lost", "priority": 1}], "no phrases"),
+    ],
+)
 def test_bad_phrase_entry_is_named(tmp_path, rules, message):
     path = _write(tmp_path, "phrases.json", {"rules": rules})
     with pytest.raises(RuleFileError, match="rules #0") as caught:
@@ -73,8 +93,20 @@ def test_bad_phrase_entry_is_named(tmp_path, rules, message):
 
 
 def test_operator_can_add_a_phrase_without_code(tmp_path):
-    path = _write(tmp_path, "phrases.json", {"rules": [
-        {"status": "alert", "reason": "lost", "priority": 99, "phrases": {"en": ["gone walkabout"]}}]})
+    path = _write(
+        tmp_path,
+        "phrases.json",
+        {
+            "rules": [
+                {
+                    "status": "alert",
+                    "reason": "lost",
+                    "priority": 99,
+                    "phrases": {"en": ["gone walkabout"]},
+                }
+            ]
+        },
+    )
     assert load_phrases(path).match("Parcel has GONE WALKABOUT!") == ("alert", "lost")
 
 
@@ -94,7 +126,9 @@ def test_missing_explanation_is_named(tmp_path):
 
 def test_validate_names_the_bad_provider_code(tmp_path):
     for name in ("phrases.json", "explanations.json"):
-        (tmp_path / name).write_text(Path(f"config/{name}").read_text(encoding="utf-8"), encoding="utf-8")
+        (tmp_path / name).write_text(
+            Path(f"config/{name}").read_text(encoding="utf-8"), encoding="utf-8"
+        )
     _write(tmp_path, "provider_codes.json", {"17track": {"Delivered": ["delivered", "lost"]}})
     with pytest.raises(RuleFileError, match="17track/Delivered"):
         validate(tmp_path)

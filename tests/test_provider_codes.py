@@ -7,24 +7,54 @@ from jobs.taxonomy import REASONS
 
 # From shared/reference/tracking-providers.md sections 2.1 and 2.2.
 SEVENTEEN_TRACK = {
-    "NotFound": ["Other", "InvalidCode"], "InfoReceived": [],
-    "InTransit": ["PickedUp", "Departure", "Arrival", "CustomsProcessing", "CustomsReleased",
-                  "CustomsRequiringInformation", "Other"],
-    "Expired": ["Other"], "AvailableForPickup": ["Other"], "OutForDelivery": ["Other"],
+    "NotFound": ["Other", "InvalidCode"],
+    "InfoReceived": [],
+    "InTransit": [
+        "PickedUp",
+        "Departure",
+        "Arrival",
+        "CustomsProcessing",
+        "CustomsReleased",
+        "CustomsRequiringInformation",
+        "Other",
+    ],
+    "Expired": ["Other"],
+    "AvailableForPickup": ["Other"],
+    "OutForDelivery": ["Other"],
     "DeliveryFailure": ["NoBody", "Security", "Rejected", "InvalidAddress", "Other"],
     "Delivered": ["Other"],
-    "Exception": ["Returning", "Returned", "NoBody", "Security", "Damage", "Rejected", "Delayed",
-                  "Lost", "Destroyed", "Cancel", "Other"],
+    "Exception": [
+        "Returning",
+        "Returned",
+        "NoBody",
+        "Security",
+        "Damage",
+        "Rejected",
+        "Delayed",
+        "Lost",
+        "Destroyed",
+        "Cancel",
+        "Other",
+    ],
 }
 AFTERSHIP = {
-    "Pending": range(1, 7), "InfoReceived": [1], "InTransit": range(1, 10),
-    "OutForDelivery": [1, 2, 3, 4], "AvailableForPickup": [1], "AttemptFail": [1, 2, 3],
-    "Delivered": range(1, 6), "Exception": [*range(1, 14), 16, 17, 18], "Expired": [1],
+    "Pending": range(1, 7),
+    "InfoReceived": [1],
+    "InTransit": range(1, 10),
+    "OutForDelivery": [1, 2, 3, 4],
+    "AvailableForPickup": [1],
+    "AttemptFail": [1, 2, 3],
+    "Delivered": range(1, 6),
+    "Exception": [*range(1, 14), 16, 17, 18],
+    "Expired": [1],
 }
 DOCUMENTED = (
     [("17track", main) for main in SEVENTEEN_TRACK]
     + [("17track", f"{main}_{sub}") for main, subs in SEVENTEEN_TRACK.items() for sub in subs]
-    + [("17track", stage) for stage in ("PickedUp", "Departure", "Arrival", "Returning", "Returned")]
+    + [
+        ("17track", stage)
+        for stage in ("PickedUp", "Departure", "Arrival", "Returning", "Returned")
+    ]
     + [("17track", legacy) for legacy in ("0", "10", "20", "30", "35", "40", "50")]
     + [("aftership", tag) for tag in AFTERSHIP]
     + [("aftership", f"{tag}_{n:03d}") for tag, subs in AFTERSHIP.items() for n in subs]
@@ -43,18 +73,21 @@ def test_every_mapped_pair_is_valid():
             assert reason in REASONS[status]
 
 
-@pytest.mark.parametrize(("provider", "code", "pair"), [
-    ("17track", "InTransit_CustomsRequiringInformation", ("alert", "customs_issue")),
-    ("17track", "OutForDelivery_Other", ("pick_up", "out_for_delivery")),
-    ("17track", "Exception_Returning", ("returned", "returning")),
-    ("17track", "DeliveryFailure_InvalidAddress", ("undelivered", "address_not_found")),
-    ("aftership", "Exception_006", ("alert", "tax_refused")),
-    ("aftership", "Exception_011", ("returned", "returned_to_sender")),
-    ("aftership", "Delivered_005", ("delivered", "left_with_neighbour")),
-    ("aftership", "InTransit_007", ("in_transit", "departed_origin")),
-    (None, "Exception_Lost", ("alert", "lost")),
-    ("sandbox", "delivered/left_at_door", ("delivered", "left_at_door")),
-])
+@pytest.mark.parametrize(
+    ("provider", "code", "pair"),
+    [
+        ("17track", "InTransit_CustomsRequiringInformation", ("alert", "customs_issue")),
+        ("17track", "OutForDelivery_Other", ("pick_up", "out_for_delivery")),
+        ("17track", "Exception_Returning", ("returned", "returning")),
+        ("17track", "DeliveryFailure_InvalidAddress", ("undelivered", "address_not_found")),
+        ("aftership", "Exception_006", ("alert", "tax_refused")),
+        ("aftership", "Exception_011", ("returned", "returned_to_sender")),
+        ("aftership", "Delivered_005", ("delivered", "left_with_neighbour")),
+        ("aftership", "InTransit_007", ("in_transit", "departed_origin")),
+        (None, "Exception_Lost", ("alert", "lost")),
+        ("sandbox", "delivered/left_at_door", ("delivered", "left_at_door")),
+    ],
+)
 def test_key_mappings(provider, code, pair):
     assert native_pair(code, provider) == pair
 
