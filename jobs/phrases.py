@@ -4,6 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import add
 
 from jobs.taxonomy import RuleFileError, check_pair, read_json
 
@@ -19,17 +20,34 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", folded).strip()
 
 
-def _phrase_pattern(phrase: str) -> str:
-    """Whole words for Latin-script edges, plain substring for CJK edges (no spaces there)."""
-    body = re.escape(phrase)
-    head = r"(?<![a-z0-9])" if phrase[0].isascii() else ""
-    tail = r"(?![a-z0-9])" if phrase[-1].isascii() else ""
-    return head + body + tail
+def _needle(phrase: str) -> str:
+    """Search key in the space-padded text: whole words at Latin edges, substring at CJK edges."""
+    head = " " if phrase[0].isascii() else ""
+    tail = " " if phrase[-1].isascii() else ""
+    return head + phrase + tail
+
+
+def _trigger(phrase: str) -> str:
+    """What must be in the text for the phrase to be worth trying: first two words or CJK chars."""
+    if phrase[0].isascii():
+        return " ".join(phrase.split()[:2])
+    return phrase[:2] if len(phrase) > 1 and not phrase[1].isascii() else phrase[0]
+
+
+def _text_triggers(padded: str) -> set[str]:
+    """Every word and word pair of a padded text, plus its characters and pairs when it has CJK."""
+    words = padded.split()
+    triggers = set(words)
+    triggers.update(map(" ".join, zip(words, words[1:], strict=False)))
+    if not padded.isascii():  # extra ASCII characters or pairs are harmless: nothing is keyed so
+        triggers.update(padded)
+        triggers.update(map(add, padded, padded[1:]))
+    return triggers
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One compiled rule group: its outcome, priority and optional outcome when negated."""
+    """One rule group: its outcome, priority and optional outcome when negated."""
 
     status: str
     reason: str
@@ -37,59 +55,99 @@ class Rule:
     if_negated: tuple[str, str] | None
 
 
+class _Index:
+    """Phrases indexed by trigger, so a text only tries the phrases that could occur in it."""
+
+    def __init__(self):
+        self.by_trigger: dict[str, list[tuple[str, int]]] = {}
+        self.keys: set[str] = set()
+
+    def add(self, phrase: str, value: int) -> None:
+        self.by_trigger.setdefault(_trigger(phrase), []).append((_needle(phrase), value))
+        self.keys.add(_trigger(phrase))
+
+    def find(self, padded: str, triggers: set[str]):
+        """Yield (position, needle, value) for each indexed phrase present in the padded text."""
+        for trigger in triggers & self.keys:
+            for needle, value in self.by_trigger[trigger]:
+                position = padded.find(needle)
+                if position >= 0:
+                    yield position, needle, value
+
+
 class PhraseBook:
-    """All text rules compiled into one alternation per priority level, highest first."""
+    """All text rules of one phrases.json, compiled for matching many texts quickly."""
 
     def __init__(self, data, where="config/phrases.json"):
-        self.negators = tuple(normalize(n) for n in data.get("negators", []))
+        self.negators = tuple(normalize(n) for n in _strings(data.get("negators", []), where))
         self.window = int(data.get("negation_window", 3))
-        self.mask = self._compile_masks(data.get("masks", {}), where)
+        self.masks = _Index()
+        self.index = _Index()
+        self.regexes: list[tuple[re.Pattern, int]] = []
         self.rules: list[Rule] = []
-        self.levels: list[re.Pattern] = []
+        self._compile_masks(data.get("masks", {}), where)
         self._compile_rules(data.get("rules"), where)
 
     def _compile_masks(self, masks, where):
         if not isinstance(masks, dict):
             raise RuleFileError(f"{where}: 'masks' must map languages to phrase lists")
-        parts = [
-            _phrase_pattern(normalize(p))
-            for lang in masks
-            for p in _strings(masks[lang], f"{where} [masks/{lang}]")
-        ]
-        return re.compile("|".join(parts)) if parts else None
+        for lang, phrases in masks.items():
+            for phrase in _strings(phrases, f"{where} [masks/{lang}]"):
+                self.masks.add(normalize(phrase), 0)
 
     def _compile_rules(self, groups, where):
         if not isinstance(groups, list):
             raise RuleFileError(f"{where}: 'rules' must be a list of rule groups")
-        by_level: dict[int, list[str]] = {}
-        for index, group in enumerate(groups):
-            label = f"{where} [rules #{index}]"
-            rule = _parse_group(group, label)
-            name = f"r{len(self.rules)}"
-            self.rules.append(rule)
-            by_level.setdefault(rule.priority, []).append(
-                f"(?P<{name}>{_group_pattern(group, label)})"
-            )
-        for priority in sorted(by_level, reverse=True):
-            self.levels.append(re.compile("|".join(by_level[priority])))
+        for number, group in enumerate(groups):
+            label = f"{where} [rules #{number}]"
+            self.rules.append(_parse_group(group, label))
+            phrases, regexes = _group_entries(group, label)
+            for phrase in phrases:
+                self.index.add(phrase, number)
+            self.regexes += [(regex, number) for regex in regexes]
 
-    def _negated(self, text: str, start: int) -> bool:
-        before = text[:start].rstrip()
+    def _negated(self, padded: str, start: int) -> bool:
+        before = padded[:start].rstrip()
         words = before.split()[-self.window :]
         return any(n in words if n.isascii() else before.endswith(n) for n in self.negators)
 
+    def _masked(self, padded: str) -> tuple[str, set[str]]:
+        """Blank every mask span at once, so overlapping masks cannot undo each other."""
+        triggers = _text_triggers(padded)
+        found = self.masks.find(padded, triggers)
+        spans = sorted((pos, pos + len(needle)) for pos, needle, _ in found)
+        if not spans:
+            return padded, triggers
+        chars = list(padded)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        masked = "".join(chars)
+        return masked, _text_triggers(masked)
+
+    def _candidates(self, padded: str, triggers: set[str]):
+        """(priority, position, phrase length, rule number) of every rule the text matches."""
+        for position, needle, number in self.index.find(padded, triggers):
+            yield self.rules[number].priority, position, len(needle), number
+        for regex, number in self.regexes:
+            found = regex.search(padded)
+            if found:
+                yield self.rules[number].priority, found.start(), len(found[0]), number
+
     def match(self, text: str) -> tuple[str, str] | None:
         """Return (status, reason) of the highest-priority rule the text matches, or None."""
-        text = normalize(text)
-        if self.mask is not None:
-            text = self.mask.sub(" ", text)
-        for level in self.levels:
-            for found in level.finditer(text):
-                rule = self.rules[int(found.lastgroup[1:])]
-                if rule.if_negated and self._negated(text, found.start()):
-                    return rule.if_negated
-                return rule.status, rule.reason
-        return None
+        padded = f" {normalize(text)} "
+        padded, triggers = self._masked(padded)
+        best = min(
+            self._candidates(padded, triggers),
+            key=lambda c: (-c[0], c[1], -c[2], c[3]),
+            default=None,
+        )
+        if best is None:
+            return None
+        rule = self.rules[best[3]]
+        if rule.if_negated and self._negated(padded, best[1]):
+            return rule.if_negated
+        return rule.status, rule.reason
 
 
 def _strings(value, where, fold=normalize):
@@ -113,26 +171,26 @@ def _parse_group(group, label):
     return Rule(group["status"], group["reason"], group["priority"], negated)
 
 
-def _group_pattern(group, label):
+def _group_entries(group, label):
+    """Return the group's normalised phrases and compiled regexes, checking each one."""
     phrases = group.get("phrases", {})
     if not isinstance(phrases, dict):
         raise RuleFileError(f"{label}: 'phrases' must map languages to phrase lists")
-    parts = [
-        _phrase_pattern(normalize(p))
+    kind = f"{group['status']}/{group['reason']}"
+    normalised = [
+        normalize(p)
         for lang in phrases
-        for p in _strings(phrases[lang], f"{label} [{group['status']}/{group['reason']} {lang}]")
+        for p in _strings(phrases[lang], f"{label} [{kind} {lang}]")
     ]
+    compiled = []
     for regex in _strings(group.get("regexes", []), f"{label} regexes", str.strip):
         try:
-            re.compile(regex)
+            compiled.append(re.compile(regex))
         except re.error as exc:
             raise RuleFileError(f"{label}: bad regex {regex!r} ({exc})") from None
-        parts.append(f"(?:{regex})")
-    if not parts:
+    if not normalised and not compiled:
         raise RuleFileError(f"{label}: has no phrases and no regexes")
-    # Longest first, so "not delivered" is tried before "delivered" at the same position.
-    parts.sort(key=len, reverse=True)
-    return "|".join(parts)
+    return normalised, compiled
 
 
 def load_phrases(path=None) -> PhraseBook:
