@@ -9,14 +9,17 @@ from operator import add
 from jobs.taxonomy import RuleFileError, check_pair, read_json
 
 _NON_WORD = re.compile(r"[\W_]+")
+# Accents and other combining marks of the Basic Multilingual Plane, removed after NFKD.
+_COMBINING = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in range(0x10000) if unicodedata.combining(chr(c))) + "]+"
+)
 
 
 def normalize(text: str) -> str:
     """Fold case, accents, punctuation and full-width forms, so rules match any spelling."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     if not folded.isascii():
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
     return _NON_WORD.sub(" ", folded).strip()
 
 

@@ -410,5 +410,6 @@ LOOKALIKES = [
     ("Missing documents - held at customs", "alert", "customs_issue"),
     ("Weather delay", "alert", "exception"),
     ("Returned to delivery office", None, None),
+    ("RETURNED", "returned", "returning"),
     ("Tracking number 123456", None, None),
 ]
