@@ -226,7 +226,7 @@ def classify_lines(
         try:
             parcel, kwargs = parse_parcel(line, now or datetime.now(UTC))
             result = classify(settings=settings, **kwargs).to_json()
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, RecursionError, OverflowError) as exc:
             yield {"error": f"line {number}: {exc}"}
             continue
         yield {**{k: parcel[k] for k in ("number", "carrier") if k in parcel}, **result}

@@ -1,7 +1,7 @@
 """Reads a parcel's events in time order and keeps the latest meaningful state they show."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jobs.events import Event
 from jobs.native_codes import native_pair
@@ -56,6 +56,10 @@ def event_signal(event: Event, provider: str | None) -> tuple[str, str] | None:
     return native
 
 
+def _utc_day(event: Event):
+    return event.time.astimezone(UTC).date()
+
+
 def _accepts(state: State, signal: tuple[str, str], event: Event) -> bool:
     """Whether a later event's signal replaces the current state (rules of statuses.md)."""
     status = signal[0]
@@ -66,7 +70,7 @@ def _accepts(state: State, signal: tuple[str, str], event: Event) -> bool:
     if state.status == "delivered" and status in ("in_transit", "pick_up"):
         return False  # progress scans after delivery are late echoes, not a new state
     if signal == WEAK and (state.status, state.reason) != WEAK:
-        return event.time.date() > state.event.time.date()
+        return _utc_day(event) > _utc_day(state.event)
     return True
 
 

@@ -1,6 +1,6 @@
 """The classification engine: ordering rules, time rules, native codes, flags and reachability."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -81,6 +81,14 @@ def test_latest_meaningful_event_decides(timeline, status, reason):
 def test_same_timestamp_more_final_state_decides():
     events = [ev(DAY, "Out for delivery"), ev(DAY, "Delivered")]
     assert run(*events).status == run(*reversed(events)).status == "delivered"
+
+
+def test_same_day_is_judged_in_utc_whatever_the_event_offset():
+    tokyo = timezone(timedelta(hours=9))
+    out = Event(datetime(2026, 11, 19, 22, 0, tzinfo=UTC), "Out for delivery")
+    # 08:00 in Tokyo on the 20th is 23:00 UTC on the 19th: same day, so the generic scan is ignored
+    scan = Event(datetime(2026, 11, 20, 8, 0, tzinfo=tokyo), "Processed through facility")
+    assert run(out, scan).reason == "out_for_delivery"
 
 
 def test_uninformative_event_counts_for_age_but_does_not_decide():

@@ -65,6 +65,7 @@ def test_now_defaults_to_the_current_time():
         ('{"events": [{"time": "2026-11-18T09:30:00Z"}]}', "events[0].text"),
         ('{"now": 5}', "now"),
         ('{"detection_reason": "weird"}', "weird"),
+        ("[" * 100000 + "]" * 100000, "line 1"),
     ],
 )
 def test_bad_line_gives_an_error_object_and_the_next_line_still_runs(line, message):
