@@ -1,0 +1,76 @@
+"""Parcels classified per second on generated 10-event histories (one core, one process).
+
+Run: .venv/bin/python bench/bench_classify.py [--parcels 20000] [--events 10]
+Prints two figures: "warm" (carrier texts repeat, as they do in real data, so the per-text
+match cache hits) and "cold" (every event text unique, so every text goes through the rules).
+"""
+
+import argparse
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from config.settings import TIME_RULES  # noqa: E402
+from jobs.classify import classify  # noqa: E402
+from jobs.events import Event  # noqa: E402
+from jobs.phrases import match_text  # noqa: E402
+from tests.carrier_texts import CORPUS  # noqa: E402
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+JOURNEY = ["in_transit", "in_transit", "in_transit", "in_transit", "pick_up"]
+ENDINGS = ["delivered", "delivered", "delivered", "undelivered", "alert", "returned", "pick_up"]
+
+
+def _texts_by_status():
+    table = {}
+    for _, text, status, _ in CORPUS:
+        table.setdefault(status, []).append(text)
+    return table
+
+
+def generate(parcels, events, unique, seed=7):
+    """Return a list of event histories: a normal journey, then a random ending."""
+    rng, texts = random.Random(seed), _texts_by_status()
+    histories = []
+    for n in range(parcels):
+        start = NOW - timedelta(hours=rng.randint(24, 24 * 40))
+        stages = [rng.choice(JOURNEY) for _ in range(events - 1)] + [rng.choice(ENDINGS)]
+        history = []
+        for i, stage in enumerate(stages):
+            text = rng.choice(texts[stage])
+            if unique:
+                text = f"{text} ref {n}-{i}"
+            history.append(Event(start + timedelta(hours=7 * i), text, "PARIS"))
+        rng.shuffle(history)
+        histories.append(history)
+    return histories
+
+
+def measure(histories):
+    """Classify every history once; return parcels per second."""
+    began = time.perf_counter()
+    for history in histories:
+        classify(events=history, now=NOW, settings=TIME_RULES)
+    return len(histories) / (time.perf_counter() - began)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=20000)
+    parser.add_argument("--events", type=int, default=10)
+    args = parser.parse_args()
+    classify(events=[], now=NOW, settings=TIME_RULES)  # compile the rules outside the timing
+    warm = generate(args.parcels, args.events, unique=False)
+    measure(warm[:1000])
+    print(f"warm: {measure(warm):,.0f} parcels/s ({args.events} events each, repeated texts)")
+    match_text.cache_clear()
+    cold = generate(args.parcels, args.events, unique=True)
+    print(f"cold: {measure(cold):,.0f} parcels/s ({args.events} events each, all texts unique)")
+
+
+if __name__ == "__main__":
+    main()

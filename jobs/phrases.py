@@ -1,0 +1,216 @@
+"""Event-text rules: match what carriers write onto (status, reason), in many languages."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from operator import add
+
+from jobs.taxonomy import RuleFileError, check_pair, read_json
+
+_NON_WORD = re.compile(r"[\W_]+")
+# Accents and other combining marks of the Basic Multilingual Plane, removed after NFKD.
+_COMBINING = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in range(0x10000) if unicodedata.combining(chr(c))) + "]+"
+)
+
+
+def normalize(text: str) -> str:
+    """Fold case, accents, punctuation and full-width forms, so rules match any spelling."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def _needle(phrase: str) -> str:
+    """Search key in the space-padded text: whole words at Latin edges, substring at CJK edges."""
+    head = " " if phrase[0].isascii() else ""
+    tail = " " if phrase[-1].isascii() else ""
+    return head + phrase + tail
+
+
+def _trigger(phrase: str) -> str:
+    """What must be in the text for the phrase to be worth trying: first two words or CJK chars."""
+    if phrase[0].isascii():
+        return " ".join(phrase.split()[:2])
+    return phrase[:2] if len(phrase) > 1 and not phrase[1].isascii() else phrase[0]
+
+
+def _text_triggers(padded: str) -> set[str]:
+    """Every word and word pair of a padded text, plus its characters and pairs when it has CJK."""
+    words = padded.split()
+    triggers = set(words)
+    triggers.update(map(" ".join, zip(words, words[1:], strict=False)))
+    if not padded.isascii():  # extra ASCII characters or pairs are harmless: nothing is keyed so
+        triggers.update(padded)
+        triggers.update(map(add, padded, padded[1:]))
+    return triggers
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule group: its outcome, priority and optional outcome when negated."""
+
+    status: str
+    reason: str
+    priority: int
+    if_negated: tuple[str, str] | None
+
+
+class _Index:
+    """Phrases indexed by trigger, so a text only tries the phrases that could occur in it."""
+
+    def __init__(self):
+        self.by_trigger: dict[str, list[tuple[str, int]]] = {}
+        self.keys: set[str] = set()
+
+    def add(self, phrase: str, value: int) -> None:
+        self.by_trigger.setdefault(_trigger(phrase), []).append((_needle(phrase), value))
+        self.keys.add(_trigger(phrase))
+
+    def find(self, padded: str, triggers: set[str]):
+        """Yield (position, needle, value) for each indexed phrase present in the padded text."""
+        for trigger in triggers & self.keys:
+            for needle, value in self.by_trigger[trigger]:
+                position = padded.find(needle)
+                if position >= 0:
+                    yield position, needle, value
+
+
+class PhraseBook:
+    """All text rules of one phrases.json, compiled for matching many texts quickly."""
+
+    def __init__(self, data, where="config/phrases.json"):
+        self.negators = tuple(normalize(n) for n in _strings(data.get("negators", []), where))
+        self.window = int(data.get("negation_window", 3))
+        self.masks = _Index()
+        self.index = _Index()
+        self.regexes: list[tuple[re.Pattern, int]] = []
+        self.rules: list[Rule] = []
+        self._compile_masks(data.get("masks", {}), where)
+        self._compile_rules(data.get("rules"), where)
+
+    def _compile_masks(self, masks, where):
+        if not isinstance(masks, dict):
+            raise RuleFileError(f"{where}: 'masks' must map languages to phrase lists")
+        for lang, phrases in masks.items():
+            for phrase in _strings(phrases, f"{where} [masks/{lang}]"):
+                self.masks.add(normalize(phrase), 0)
+
+    def _compile_rules(self, groups, where):
+        if not isinstance(groups, list):
+            raise RuleFileError(f"{where}: 'rules' must be a list of rule groups")
+        for number, group in enumerate(groups):
+            label = f"{where} [rules #{number}]"
+            self.rules.append(_parse_group(group, label))
+            phrases, regexes = _group_entries(group, label)
+            for phrase in phrases:
+                self.index.add(phrase, number)
+            self.regexes += [(regex, number) for regex in regexes]
+
+    def _negated(self, padded: str, start: int) -> bool:
+        before = padded[:start].rstrip()
+        words = before.split()[-self.window :]
+        return any(n in words if n.isascii() else before.endswith(n) for n in self.negators)
+
+    def _masked(self, padded: str) -> tuple[str, set[str]]:
+        """Blank every mask span at once, so overlapping masks cannot undo each other."""
+        triggers = _text_triggers(padded)
+        found = self.masks.find(padded, triggers)
+        spans = sorted((pos, pos + len(needle)) for pos, needle, _ in found)
+        if not spans:
+            return padded, triggers
+        chars = list(padded)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        masked = "".join(chars)
+        return masked, _text_triggers(masked)
+
+    def _candidates(self, padded: str, triggers: set[str]):
+        """(priority, position, phrase length, rule number) of every rule the text matches."""
+        for position, needle, number in self.index.find(padded, triggers):
+            yield self.rules[number].priority, position, len(needle), number
+        for regex, number in self.regexes:
+            found = regex.search(padded)
+            if found:
+                yield self.rules[number].priority, found.start(), len(found[0]), number
+
+    def match(self, text: str) -> tuple[str, str] | None:
+        """Return (status, reason) of the highest-priority rule the text matches, or None."""
+        padded = f" {normalize(text)} "
+        padded, triggers = self._masked(padded)
+        best = min(
+            self._candidates(padded, triggers),
+            key=lambda c: (-c[0], c[1], -c[2], c[3]),
+            default=None,
+        )
+        if best is None:
+            return None
+        rule = self.rules[best[3]]
+        if rule.if_negated and self._negated(padded, best[1]):
+            return rule.if_negated
+        return rule.status, rule.reason
+
+
+def _strings(value, where, fold=normalize):
+    if not isinstance(value, list) or not all(isinstance(v, str) and fold(v) for v in value):
+        raise RuleFileError(f"{where}: must be a list of non-empty strings")
+    return value
+
+
+def _parse_group(group, label):
+    if not isinstance(group, dict):
+        raise RuleFileError(f"{label}: must be an object")
+    check_pair(group.get("status"), group.get("reason"), label)
+    if not isinstance(group.get("priority"), int):
+        raise RuleFileError(f"{label}: 'priority' must be an integer")
+    negated = group.get("if_negated")
+    if negated is not None:
+        if not (isinstance(negated, list) and len(negated) == 2):
+            raise RuleFileError(f"{label}: 'if_negated' must be [status, reason]")
+        check_pair(negated[0], negated[1], f"{label} if_negated")
+        negated = tuple(negated)
+    return Rule(group["status"], group["reason"], group["priority"], negated)
+
+
+def _group_entries(group, label):
+    """Return the group's normalised phrases and compiled regexes, checking each one."""
+    phrases = group.get("phrases", {})
+    if not isinstance(phrases, dict):
+        raise RuleFileError(f"{label}: 'phrases' must map languages to phrase lists")
+    kind = f"{group['status']}/{group['reason']}"
+    normalised = [
+        normalize(p)
+        for lang in phrases
+        for p in _strings(phrases[lang], f"{label} [{kind} {lang}]")
+    ]
+    compiled = []
+    for regex in _strings(group.get("regexes", []), f"{label} regexes", str.strip):
+        try:
+            compiled.append(re.compile(regex))
+        except re.error as exc:
+            raise RuleFileError(f"{label}: bad regex {regex!r} ({exc})") from None
+    if not normalised and not compiled:
+        raise RuleFileError(f"{label}: has no phrases and no regexes")
+    return normalised, compiled
+
+
+def load_phrases(path=None) -> PhraseBook:
+    """Read and compile config/phrases.json (or `path`), raising RuleFileError on a bad entry."""
+    data = read_json("phrases.json", path)
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{path or 'config/phrases.json'}: must be an object")
+    return PhraseBook(data, str(path or "config/phrases.json"))
+
+
+@cache
+def phrase_book() -> PhraseBook:
+    """The phrase book from config/, compiled once per process."""
+    return load_phrases()
+
+
+@lru_cache(maxsize=65536)
+def match_text(text: str) -> tuple[str, str] | None:
+    """Return (status, reason) for one event text, or None when it says nothing about the state."""
+    return phrase_book().match(text)

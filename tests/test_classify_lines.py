@@ -1,0 +1,87 @@
+"""The `parceldesk classify` JSON-lines contract (shared/cli-contract.md)."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from jobs.classify import classify_lines
+from jobs.classify_io import main
+
+CONTRACT_LINE = json.dumps(
+    {
+        "number": "LX123456785CN",
+        "carrier": "china-post",
+        "now": "2026-11-20T12:00:00Z",
+        "events": [
+            {
+                "time": "2026-11-18T09:30:00Z",
+                "location": "PARIS",
+                "text": "Avis de passage",
+                "code": None,
+            }
+        ],
+    }
+)
+
+
+def test_contract_example():
+    [out] = classify_lines([CONTRACT_LINE])
+    assert (out["status"], out["reason"]) == ("undelivered", "recipient_absent")
+    assert out["explanation"] and out["action"] and out["number"] == "LX123456785CN"
+    assert out["days_since_event"] == 2
+
+
+def test_only_events_required_and_in_any_order():
+    line = json.dumps(
+        {
+            "now": "2026-11-20T12:00:00Z",
+            "events": [
+                {"time": "2026-11-19T10:00:00+00:00", "text": "Return to sender"},
+                {"time": "2026-11-18T10:00:00Z", "text": "Delivered"},
+            ],
+        }
+    )
+    [out] = classify_lines([line])
+    assert (out["status"], out["reason"]) == ("returned", "returning")
+
+
+def test_now_defaults_to_the_current_time():
+    fixed = datetime(2027, 1, 1, tzinfo=UTC)
+    line = json.dumps({"events": [{"time": "2026-11-18T09:30:00Z", "text": "In transit"}]})
+    [out] = classify_lines([line], now=fixed)
+    assert out["status"] == "expired"
+    [live] = classify_lines([line])
+    assert live["days_since_event"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"events": {}}', "events must be a list"),
+        ('{"events": [{"time": "yesterday", "text": "x"}]}', "events[0].time"),
+        ('{"events": [{"time": "2026-11-18T09:30:00Z"}]}', "events[0].text"),
+        ('{"now": 5}', "now"),
+        ('{"detection_reason": "weird"}', "weird"),
+        ("[" * 100000 + "]" * 100000, "line 1"),
+    ],
+)
+def test_bad_line_gives_an_error_object_and_the_next_line_still_runs(line, message):
+    first, second = classify_lines([line, CONTRACT_LINE])
+    assert set(first) == {"error"} and message in first["error"] and "line 1" in first["error"]
+    assert second["status"] == "undelivered"
+
+
+def test_blank_lines_are_skipped():
+    assert len(list(classify_lines(["", "  \n", CONTRACT_LINE]))) == 1
+
+
+def test_main_reads_a_file(tmp_path, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_text(CONTRACT_LINE + "\n", encoding="utf-8")
+    assert main([str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["reason"] == "recipient_absent"
+    assert main([str(tmp_path / "missing.jsonl")]) == 2
+    assert "cannot read" in capsys.readouterr().err
