@@ -75,7 +75,7 @@ def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
     if not (text.startswith("^") and text.endswith("$")):
         _fail(where, "pattern must be anchored with ^ and $")
     try:
-        regex = re.compile(text)
+        regex = re.compile(text, re.ASCII)
     except re.error as exc:
         _fail(where, f"bad pattern: {exc}")
     check = None

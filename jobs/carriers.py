@@ -1,4 +1,4 @@
-"""Tracking-number detection: normalize a number, check its digits, decide its carrier or say why not.
+"""Tracking-number detection: normalize a number, check its digits, decide its carrier or why not.
 
 Every rule of config/carriers.json that can match the number's length is tried; conflicts between
 carriers are reported (reason `carrier_conflict`) unless the merchant's carrier column or a clearly
@@ -52,6 +52,8 @@ class Detection:
 def _fold(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
+        # Other scripts' decimal digits (Arabic-Indic, Devanagari ...) read as the same digits.
+        text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     return text.translate(_DROP).upper()
 
 
