@@ -164,7 +164,7 @@ def _upsert(upload, rows) -> int:
     }
     update.update(
         {
-            Shipment.upload: EXCLUDED.upload,
+            Shipment.upload: EXCLUDED.upload_id,
             Shipment.next_check_at: EXCLUDED.next_check_at,
             Shipment.claimed_until: None,
         }

@@ -25,6 +25,7 @@ REFRESH_HOURS = {
 }
 TERMINAL = {("returned", "returned_to_sender")}
 TERMINAL_STATUSES = {"delivered", "expired"}
+MIN_RECHECK = timedelta(minutes=1)  # never sooner, whatever the sandbox clock speed
 LEASE = timedelta(minutes=15)  # a queued batch not finished by then is due again
 SWEEP_LIMIT = 50_000  # per sweep; the next sweep takes the rest
 STUCK_IMPORT = timedelta(minutes=5)
@@ -37,7 +38,7 @@ def next_check_at(status, reason, now, settings):
     hours = REFRESH_HOURS.get(status, 6)
     if settings.get("TRACKING_PROVIDER", "sandbox") == "sandbox":
         hours /= max(float(settings.get("SANDBOX_CLOCK_SPEED", 1.0)), 1e-6)
-    return now + timedelta(hours=hours)
+    return now + max(timedelta(hours=hours), MIN_RECHECK)
 
 
 def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:

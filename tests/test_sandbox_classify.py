@@ -18,8 +18,12 @@ def test_scenario_is_classified_as_intended(name):
     number = MAGIC_NUMBERS[name]
     result = SandboxProvider(now=lambda: now).fetch([Query(number, None, REGISTERED)])[number]
     verdict = classify(
-        events=result.events, now=now, settings=TIME_RULES, provider="sandbox",
-        provider_error=result.error, registered_at=REGISTERED,
+        events=result.events,
+        now=now,
+        settings=TIME_RULES,
+        provider="sandbox",
+        provider_error=result.error,
+        registered_at=REGISTERED,
     )
     assert (verdict.status, verdict.reason) == SCENARIOS[name], [e.text for e in result.events]
 

@@ -22,7 +22,13 @@ class LoginForm(FlaskForm):
 class SignupForm(LoginForm):
     name = StringField("Shop name", validators=[Length(max=200)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+        "Password",
+        validators=[
+            DataRequired(),
+            Length(
+                MIN_PASSWORD, 200, f"The password must have at least {MIN_PASSWORD} characters."
+            ),
+        ],
     )
 
 

@@ -20,7 +20,7 @@ def open_database(url: str):
     if url.startswith("sqlite"):
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     else:
-        database = connect(url, autorollback=True)
+        database = connect(url)
     db.initialize(database)
     return database
 

@@ -9,7 +9,7 @@ def wants_partial() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(page: str, partial: str, **context):
-    """Render only `partial` for htmx swaps, else the full `page` (which includes the partial)."""
-    body = render_template(partial if wants_partial() else page, **context)
+def render(template: str, partial: str, **context):
+    """Render only `partial` for htmx swaps, else the full `template` (which includes it)."""
+    body = render_template(partial if wants_partial() else template, **context)
     return body, 200, {"Vary": "HX-Request"}
