@@ -41,9 +41,14 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
     if not shipments:
         return {"resolved": 0}
     provider = get_provider(settings)
-    queries = [Query(s.tracking_number, s.carrier, aware(s.created_at)) for s in shipments]
+    # A number that fails its carrier's check digit is not worth a provider call (or its quota).
+    queries = [
+        Query(s.tracking_number, s.carrier, aware(s.created_at))
+        for s in shipments
+        if s.detection_reason != "invalid_number"
+    ]
     try:
-        results = provider.fetch(queries)
+        results = provider.fetch(queries) if queries else {}
     except (TransientError, PermanentError):
         _release(shipments)  # let the retry (or the next sweep) take them again at once
         raise
@@ -96,7 +101,7 @@ def _apply(shipment, result, known, provider_name, settings, now):
         native_status=result.native_status if result else None,
         native_substatus=result.native_substatus if result else None,
         provider=provider_name,
-        provider_error=result.error if result else "unknown_number",
+        provider_error=result.error if result else None,
         registered_at=aware(shipment.created_at),
         shipped_at=datetime.combine(shipment.ship_date, datetime.min.time(), UTC)
         if shipment.ship_date
