@@ -26,6 +26,7 @@ def run_everything(settings, host: str, port: int, workers: int) -> int:
     children.append(_spawn(command + ["cron"], env))
     print(f"Parceldesk is running on http://{host}:{port}  (Ctrl-C stops everything)", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background
     status = 0
     try:
         while all(child.poll() is None for child in children):
