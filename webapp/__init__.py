@@ -40,11 +40,14 @@ def create_app(config=None):
 
 def _init_extensions(app):
     from webapp import auth
+    from webapp.security import init_security
 
     Htmx(app)
+    init_security(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
     login_manager.user_loader(auth.load_merchant)
     login_manager.unauthorized_handler(auth.unauthorized)
 
@@ -57,9 +60,10 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from webapp import auth, shipments, uploads
+    from webapp import account, auth, shipments, uploads
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(shipments.bp)
     app.add_url_rule("/", "index", shipments.home)

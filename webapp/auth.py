@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from webapp import throttle
 from webapp.models import Merchant, db
 
 bp = Blueprint("auth", __name__)
@@ -45,10 +46,50 @@ def unauthorized():
     return redirect(target)
 
 
-def create_merchant(email: str, password: str, name: str = "") -> Merchant:
-    """Create an account; raises ValueError when the email is taken or the password too short."""
+COMMON_PASSWORDS = {
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "qwerty",
+    "qwertyuiop",
+    "qwerty123",
+    "123456",
+    "1234567890",
+    "12345678910",
+    "abc123",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "admin",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "parceldesk",
+}
+
+
+def password_problem(password: str, email: str) -> str | None:
+    """Why a password is too weak (length, a well-known password, the email in it), or None."""
+    lowered = password.lower()
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"The password must have at least {MIN_PASSWORD} characters.")
+        return f"The password must have at least {MIN_PASSWORD} characters."
+    if len(set(password)) < 4 or lowered.rstrip("0123456789!") in COMMON_PASSWORDS:
+        return "This password is too easy to guess; choose a less common one."
+    local = email.split("@")[0].lower()
+    if len(local) >= 4 and local in lowered:
+        return "The password must not contain your email address."
+    return None
+
+
+def create_merchant(email: str, password: str, name: str = "") -> Merchant:
+    """Create an account; raises ValueError when the email is taken or the password weak."""
+    problem = password_problem(password, email)
+    if problem:
+        raise ValueError(problem)
     try:
         with db.atomic():
             return Merchant.create(
@@ -68,24 +109,44 @@ def signup():
         try:
             merchant = create_merchant(form.email.data, form.password.data, form.name.data or "")
         except ValueError as error:
-            form.email.errors.append(str(error))
+            field = form.email if "account" in str(error) else form.password
+            field.errors.append(str(error))
         else:
-            login_user(merchant)
+            start_session(merchant)
             return redirect(url_for("uploads.index"), 303)
     return render_template("auth/signup.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log-in form."""
+    """Log-in form, throttled per account and per client address."""
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        merchant = Merchant.get_or_none(Merchant.email == form.email.data.strip().lower())
-        if merchant and check_password_hash(merchant.password_hash, form.password.data):
-            login_user(merchant)
+        email, address = form.email.data.strip().lower(), request.remote_addr or "unknown"
+        wait = throttle.minutes_blocked(email, address)
+        merchant = None if wait else Merchant.get_or_none(Merchant.email == email)
+        if wait:
+            form.password.errors.append(
+                f"Too many failed log-ins. Try again in {wait} minute{'s' if wait > 1 else ''}."
+            )
+            status = 429
+        elif merchant and check_password_hash(merchant.password_hash, form.password.data):
+            throttle.clear_account(email, address)
+            start_session(merchant)
             return redirect(_safe_next() or url_for("shipments.index"), 303)
-        form.password.errors.append("Email or password is wrong.")
-    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+        else:
+            throttle.record_failure(email, address)
+            form.password.errors.append("Email or password is wrong.")
+    return render_template(
+        "auth/login.html", form=form
+    ), 422 if status == 200 and form.errors else status
+
+
+def start_session(merchant):
+    """A fresh session for a fresh log-in: nothing from before it carries over."""
+    session.clear()
+    login_user(merchant)
 
 
 @bp.post("/logout")

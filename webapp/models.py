@@ -45,6 +45,13 @@ class Merchant(BaseModel):
         return str(self.id)
 
 
+class LoginFailure(BaseModel):
+    """One failed log-in, counted per account ("email:...") and per client ("addr:...")."""
+
+    key = CharField(max_length=300, index=True)
+    at = DateTimeField(default=utcnow, index=True)
+
+
 class Upload(BaseModel):
     STATES = ("queued", "parsing", "resolving", "done", "failed")
 
@@ -145,4 +152,13 @@ class StatusChange(BaseModel):
         indexes = ((("shipment", "at"), False),)
 
 
-MODELS = [Merchant, Upload, ColumnMapping, RowError, Shipment, TrackingEvent, StatusChange]
+MODELS = [
+    Merchant,
+    LoginFailure,
+    Upload,
+    ColumnMapping,
+    RowError,
+    Shipment,
+    TrackingEvent,
+    StatusChange,
+]
