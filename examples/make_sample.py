@@ -26,14 +26,32 @@ TEMPLATES = [
     ("correos", "PK########?ES"),
     ("yunexpress", "YT###############"),
 ]
-CUSTOMERS = ["Ann Archer", "Bruno Díaz", "Chloé Martin", "Dieter Groß", "Emi Tanaka", "Farah Khan",
-             "Giulia Rossi", "Hugo Lefèvre", "Ines Costa", "Jan de Vries", "王芳", "Lena Berg"]
+CUSTOMERS = [
+    "Ann Archer",
+    "Bruno Díaz",
+    "Chloé Martin",
+    "Dieter Groß",
+    "Emi Tanaka",
+    "Farah Khan",
+    "Giulia Rossi",
+    "Hugo Lefèvre",
+    "Ines Costa",
+    "Jan de Vries",
+    "王芳",
+    "Lena Berg",
+]
 COUNTRIES = ["US", "GB", "DE", "FR", "JP", "ES", "IT", "NL", "CN", "PT"]
 
 
 def _fill(template, rng):
-    chars = [rng.choice(string.digits) if c in "#?" else
-             rng.choice(string.ascii_uppercase + string.digits) if c == "*" else c for c in template]
+    chars = [
+        rng.choice(string.digits)
+        if c in "#?"
+        else rng.choice(string.ascii_uppercase + string.digits)
+        if c == "*"
+        else c
+        for c in template
+    ]
     return "".join(chars)
 
 
@@ -43,7 +61,7 @@ def valid_number(carrier, template, rng):
         base = _fill(template, rng)
         slot = template.index("?") if "?" in template else len(template)
         for check in string.digits:
-            number = base[:slot] + check + base[slot + 1:] if "?" in template else base + check
+            number = base[:slot] + check + base[slot + 1 :] if "?" in template else base + check
             found = detect(number)
             if found.carrier == carrier and found.reason is None:
                 return number
@@ -56,13 +74,17 @@ def rows(rng):
     for i in range(42):
         carrier, template = TEMPLATES[i % len(TEMPLATES)]
         out.append([f"#{1001 + i}", valid_number(carrier, template, rng)])
-    out += [["#1043", "SBXALERTLOST01"], ["#1044", "SBXUNDELIVEREDABSENT01"],
-            ["#1045", "SBXRETURNEDTOSENDER01"], ["#1046", "SBXPICKUPAWAITING01"],
-            ["#1047", "1Z999AA10123456785"],  # wrong check digit
-            ["#1048", "HELLO-WORLD"],  # no carrier's format
-            ["#1049", "9.4001E+21"],  # damaged by a spreadsheet
-            ["#1050", ""],  # forgotten number
-            ["#1001", out[0][1]]]  # the first parcel again
+    out += [
+        ["#1043", "SBXALERTLOST01"],
+        ["#1044", "SBXUNDELIVEREDABSENT01"],
+        ["#1045", "SBXRETURNEDTOSENDER01"],
+        ["#1046", "SBXPICKUPAWAITING01"],
+        ["#1047", "1Z999AA10123456785"],  # wrong check digit
+        ["#1048", "HELLO-WORLD"],  # no carrier's format
+        ["#1049", "9.4001E+21"],  # damaged by a spreadsheet
+        ["#1050", ""],  # forgotten number
+        ["#1001", out[0][1]],
+    ]  # the first parcel again
     for i, row in enumerate(out):
         name = CUSTOMERS[i % len(CUSTOMERS)]
         email = f"customer{i + 1}@example.com"
@@ -75,8 +97,9 @@ def main():
     path = Path(__file__).with_name("sample-shipments.csv")
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["Order", "Tracking number", "Customer name", "Email", "Country",
-                         "Ship date"])
+        writer.writerow(
+            ["Order", "Tracking number", "Customer name", "Email", "Country", "Ship date"]
+        )
         writer.writerows(rows(rng))
     print(f"wrote {path}")
 

@@ -28,7 +28,7 @@ TERMINAL_STATUSES = {"delivered", "expired"}
 MIN_RECHECK = timedelta(minutes=1)  # never sooner, whatever the sandbox clock speed
 LEASE = timedelta(minutes=15)  # a queued batch not finished by then is due again
 SWEEP_LIMIT = 50_000  # per sweep; the next sweep takes the rest
-STUCK_IMPORT = timedelta(minutes=5)
+STUCK_IMPORT = timedelta(minutes=1)  # younger uploads may still be on their way to the queue
 
 
 def next_check_at(status, reason, now, settings):

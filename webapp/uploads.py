@@ -4,11 +4,12 @@ import json
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from peewee import fn
+from redis.exceptions import RedisError
 from werkzeug.utils import secure_filename
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -107,7 +108,14 @@ def paste():
 
 
 def _queue(upload):
-    enqueue_import(redis_connection(current_app.config), upload.id)
+    try:
+        enqueue_import(redis_connection(current_app.config), upload.id)
+    except RedisError:
+        # The file and its Upload row are safe in the database; the sweep queues it later.
+        flash(
+            "Your file is saved. The job queue is unavailable right now, so processing will "
+            "start by itself as soon as it is back."
+        )
     return redirect(url_for("uploads.show", upload_id=upload.id), 303)
 
 
