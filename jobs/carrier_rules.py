@@ -12,8 +12,18 @@ RULES_PATH = Path(__file__).resolve().parent.parent / "config" / "carriers.json"
 CONFIDENCE = {"high": 3, "medium": 2, "low": 1}
 S10_CARRIER = "@s10"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_RULE_KEYS = {"id", "carrier", "product", "pattern", "check", "confidence", "source", "beats",
-              "shadows", "zero_padded"}
+_RULE_KEYS = {
+    "id",
+    "carrier",
+    "product",
+    "pattern",
+    "check",
+    "confidence",
+    "source",
+    "beats",
+    "shadows",
+    "zero_padded",
+}
 
 
 class RuleTableError(ValueError):
@@ -85,9 +95,18 @@ def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
         except CheckDigitError as exc:
             _fail(where, str(exc))
     group = "body" if "body" in regex.groupindex else None
-    return Rule(entry["id"], entry["carrier"], regex, check, group, CONFIDENCE[entry["confidence"]],
-                bool(entry.get("zero_padded")), frozenset(entry.get("beats", ())),
-                frozenset(entry.get("shadows", ())), _pattern_lengths(regex, where))
+    return Rule(
+        entry["id"],
+        entry["carrier"],
+        regex,
+        check,
+        group,
+        CONFIDENCE[entry["confidence"]],
+        bool(entry.get("zero_padded")),
+        frozenset(entry.get("beats", ())),
+        frozenset(entry.get("shadows", ())),
+        _pattern_lengths(regex, where),
+    )
 
 
 def _check_carriers(carriers: dict) -> None:
@@ -142,10 +161,19 @@ def build_table(data: dict) -> RuleTable:
     rules = tuple(_compile_rule(e, carriers, "|".join(countries)) for e in data.get("rules", ()))
     _check_references(rules)
     max_length = max(r.lengths[1] for r in rules)
-    by_length = {n: tuple(r for r in rules if r.lengths[0] <= n <= r.lengths[1])
-                 for n in range(max_length + 1)}
-    return RuleTable(carriers, rules, by_length, dict(s10["operators"]), s10["fallback"],
-                     _hint_index(carriers, data.get("hint_groups", {})), max_length)
+    by_length = {
+        n: tuple(r for r in rules if r.lengths[0] <= n <= r.lengths[1])
+        for n in range(max_length + 1)
+    }
+    return RuleTable(
+        carriers,
+        rules,
+        by_length,
+        dict(s10["operators"]),
+        s10["fallback"],
+        _hint_index(carriers, data.get("hint_groups", {})),
+        max_length,
+    )
 
 
 def load_table(path: Path = RULES_PATH) -> RuleTable:

@@ -22,9 +22,12 @@ MANGLED_ADVICE = "Format the tracking-number column as text in the spreadsheet a
 _HIGH, _LOW = CONFIDENCE["high"], CONFIDENCE["low"]
 # Separators and invisible characters people and spreadsheets put into numbers.
 _DROP = dict.fromkeys(
-    map(ord, " \t\r\n\v\f-._'\"`´‘’‚‛“”„‟′″‐‑‒–—―−\u00a0\u1680\u180e\u2000\u2001\u2002"
+    map(
+        ord,
+        " \t\r\n\v\f-._'\"`´‘’‚‛“”„‟′″‐‑‒–—―−\u00a0\u1680\u180e\u2000\u2001\u2002"
         "\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029"
-        "\u202f\u205f\u2060\u3000\ufeff\u00ad")
+        "\u202f\u205f\u2060\u3000\ufeff\u00ad",
+    )
 )
 # Scientific notation (9.4001E+21) or a float tail (940011120620.0): the digits are already lost.
 _MANGLED = re.compile(r"^(?:\d+(?:[.,]\d+)?E[+-]\d{1,3}|\d{6,}[.,]0+)$")
@@ -44,9 +47,14 @@ class Detection:
 
     def to_json(self) -> dict:
         """The `parceldesk detect` JSON object of this result."""
-        return {"input": self.input, "number": self.number, "valid": self.valid,
-                "carrier": self.carrier, "candidates": list(self.candidates),
-                "reason": self.reason}
+        return {
+            "input": self.input,
+            "number": self.number,
+            "valid": self.valid,
+            "carrier": self.carrier,
+            "candidates": list(self.candidates),
+            "reason": self.reason,
+        }
 
 
 def _fold(text: str) -> str:

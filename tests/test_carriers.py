@@ -63,14 +63,26 @@ def _ok(algorithm: str, body: str, **params) -> bool:
         ("mod7", {}, "3318810025", "3318810026"),  # DHL Express
         ("mod10", {"weights": [1, 2], "letters": "ups"}, "879E930346834440", "879E930346834441"),
         ("mod10", {"weights": [3, 1]}, "03071790000523483741", "03071790000523483742"),  # USPS 20
-        ("mod10", {"weights": [3, 1], "prepend": "91"}, "71969010756003077385",
-         "71969010756003077386"),  # USPS legacy: check computed with the 91 identifier
-        ("mod10", {"weights": [2, 1], "from_right": True, "digit_sum": True}, "79927398713",
-         "79927398710"),  # the textbook Luhn number
+        (
+            "mod10",
+            {"weights": [3, 1], "prepend": "91"},
+            "71969010756003077385",
+            "71969010756003077386",
+        ),  # USPS legacy: check computed with the 91 identifier
+        (
+            "mod10",
+            {"weights": [2, 1], "from_right": True, "digit_sum": True},
+            "79927398713",
+            "79927398710",
+        ),  # the textbook Luhn number
         ("mod10", {"weights": [4, 9]}, "000000000000", "000000000001"),  # DHL Identcode
         ("mod10", {"weights": [3, 1], "offset": 1}, "000000000009", "000000000000"),  # GLS
-        ("mod11_mod10", {"weights": [3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1]}, "986578788855",
-         "996578788855"),  # FedEx 12
+        (
+            "mod11_mod10",
+            {"weights": [3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1]},
+            "986578788855",
+            "996578788855",
+        ),  # FedEx 12
         ("mod37_36", {}, "09980000020033F", "09980000020033D"),  # DPD
     ],
 )
@@ -161,9 +173,15 @@ def test_hint_decides_only_between_candidates(raw, hint, carrier, reason):
 
 @pytest.mark.parametrize(
     "raw",
-    ["9.4001E+21", "9,4001E+21", "1.23457e+11", "'9.4001E+21", "940011120620.0",
-     "340434161094010006",  # DHL Paket 00340434… lost its two leading zeros
-     "3071790000523483741"],  # USPS 0307 1790 0005 2348 3741 lost its leading zero
+    [
+        "9.4001E+21",
+        "9,4001E+21",
+        "1.23457e+11",
+        "'9.4001E+21",
+        "940011120620.0",
+        "340434161094010006",  # DHL Paket 00340434… lost its two leading zeros
+        "3071790000523483741",
+    ],  # USPS 0307 1790 0005 2348 3741 lost its leading zero
 )
 def test_spreadsheet_damage_is_flagged_not_repaired(raw):
     result = detect(raw)
@@ -172,14 +190,27 @@ def test_spreadsheet_damage_is_flagged_not_repaired(raw):
 
 def test_to_json_matches_the_cli_contract():
     assert detect("1z 999 aa1 0123 4567 84").to_json() == {
-        "input": "1z 999 aa1 0123 4567 84", "number": "1Z999AA10123456784", "valid": True,
-        "carrier": "ups", "candidates": ["ups"], "reason": None}
+        "input": "1z 999 aa1 0123 4567 84",
+        "number": "1Z999AA10123456784",
+        "valid": True,
+        "carrier": "ups",
+        "candidates": ["ups"],
+        "reason": None,
+    }
 
 
 def test_carrier_names_and_urls():
     codes = dict(known_carriers())
-    assert {"ups", "usps", "fedex", "dhl-express", "china-post", "royal-mail", "yunexpress",
-            "cainiao"} <= set(codes)
+    assert {
+        "ups",
+        "usps",
+        "fedex",
+        "dhl-express",
+        "china-post",
+        "royal-mail",
+        "yunexpress",
+        "cainiao",
+    } <= set(codes)
     assert carrier_name("royal-mail") == "Royal Mail"
     assert carrier_name("acme-courier") == "acme-courier"
     assert tracking_url("ups", "1Z999AA10123456784").endswith("1Z999AA10123456784")
@@ -254,7 +285,7 @@ def _valid_samples(rule_id: str):
         match = rule.regex.match(text)
         end = match.end(rule.group) - 1 if rule.group else len(text) - 1
         for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-            candidate = text[:end] + char + text[end + 1:]
+            candidate = text[:end] + char + text[end + 1 :]
             if rule.regex.match(candidate) and rule.check(_body(rule, candidate)):
                 return rule, candidate, end
         return None
@@ -268,8 +299,16 @@ def _body(rule, number):
 
 # Algorithms that catch every single-character substitution (weights coprime with 10, Luhn,
 # ISO 7064). The others have documented blind spots, so they are tested for acceptance only.
-EXHAUSTIVE = ["usps-20", "usps-impb-94", "canada-post-16", "fedex-15", "purolator-12", "dpd-15",
-              "dhl-paket-20", "hermes-de"]
+EXHAUSTIVE = [
+    "usps-20",
+    "usps-impb-94",
+    "canada-post-16",
+    "fedex-15",
+    "purolator-12",
+    "dpd-15",
+    "dhl-paket-20",
+    "hermes-de",
+]
 PARTIAL = ["s10", "ups-1z", "fedex-12", "fedex-34", "dhl-express", "dhl-paket-identcode", "ontrac"]
 
 
@@ -281,7 +320,7 @@ def test_single_digit_change_is_caught(rule_id, data):
     start = rule.regex.match(number).start(rule.group) if rule.group else 0
     position = data.draw(st.integers(start, check_at))
     digit = data.draw(st.sampled_from("0123456789").filter(lambda d: d != number[position]))
-    changed = number[:position] + digit + number[position + 1:]
+    changed = number[:position] + digit + number[position + 1 :]
     if rule.regex.match(changed):
         assert not rule.check(_body(rule, changed))
 
@@ -307,8 +346,13 @@ def test_detect_never_raises_and_normalize_is_idempotent(raw):
     result = detect(raw)
     assert isinstance(result, Detection)
     assert normalize(result.number) == result.number
-    assert result.reason in (None, "invalid_number", "carrier_unidentified", "carrier_conflict",
-                             MANGLED)
+    assert result.reason in (
+        None,
+        "invalid_number",
+        "carrier_unidentified",
+        "carrier_conflict",
+        MANGLED,
+    )
     assert result.carrier is None or result.carrier in result.candidates
 
 
