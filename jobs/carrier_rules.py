@@ -2,6 +2,7 @@
 
 import json
 import re
+import re._constants as _c
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from jobs.checkdigits import CheckDigitError, Checker, build_checker
 RULES_PATH = Path(__file__).resolve().parent.parent / "config" / "carriers.json"
 CONFIDENCE = {"high": 3, "medium": 2, "low": 1}
 S10_CARRIER = "@s10"
+ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RULE_KEYS = {
     "id",
@@ -42,6 +44,7 @@ class Rule:
     beats: frozenset[str]
     shadows: frozenset[str]
     lengths: tuple[int, int]
+    first_chars: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class RuleTable:
     carriers: dict[str, dict]
     rules: tuple[Rule, ...]
     by_length: dict[int, tuple[Rule, ...]]
+    dispatch: dict[int, dict[str, tuple[Rule, ...]]]  # length -> first character -> rules
     s10_operators: dict[str, str]
     s10_fallback: str
     hints: dict[str, frozenset[str]]
@@ -66,6 +70,53 @@ def _pattern_lengths(regex: re.Pattern, where: str) -> tuple[int, int]:
     if high > 200:
         _fail(where, "pattern must have a bounded length")
     return low, high
+
+
+def _in_chars(items) -> frozenset[str] | None:
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is _c.LITERAL:
+            chars.add(chr(arg))
+        elif op is _c.RANGE:
+            chars.update(map(chr, range(arg[0], arg[1] + 1)))
+        elif op is _c.CATEGORY and arg is _c.CATEGORY_DIGIT:
+            chars.update("0123456789")
+        else:
+            return None
+    return frozenset(chars)
+
+
+def _first(items) -> tuple[frozenset[str] | None, bool]:
+    """First characters a parsed pattern can match (None: any), and whether it can be empty."""
+    found: set[str] = set()
+    for op, arg in items:
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue
+        if op is _c.LITERAL:
+            chars, nullable = frozenset(chr(arg)), False
+        elif op is _c.IN:
+            chars, nullable = _in_chars(arg), False
+        elif op is _c.SUBPATTERN:
+            chars, nullable = _first(arg[3])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            chars, nullable = _first(arg[2])
+            nullable = nullable or arg[0] == 0
+        elif op is _c.BRANCH:
+            parts = [_first(branch) for branch in arg[1]]
+            chars = (
+                None
+                if any(c is None for c, _ in parts)
+                else frozenset().union(*(c for c, _ in parts))
+            )
+            nullable = any(n for _, n in parts)
+        else:
+            return None, False
+        if chars is None:
+            return None, False
+        found |= chars
+        if not nullable:
+            return frozenset(found), False
+    return frozenset(found), True
 
 
 def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
@@ -106,6 +157,7 @@ def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
         frozenset(entry.get("beats", ())),
         frozenset(entry.get("shadows", ())),
         _pattern_lengths(regex, where),
+        _first(re._parser.parse(regex.pattern, regex.flags).data)[0] or ALNUM,
     )
 
 
@@ -165,10 +217,16 @@ def build_table(data: dict) -> RuleTable:
         n: tuple(r for r in rules if r.lengths[0] <= n <= r.lengths[1])
         for n in range(max_length + 1)
     }
+    # Numbers are tried only against rules that fit their length and first character.
+    dispatch = {
+        n: {c: tuple(r for r in candidates if c in r.first_chars) for c in ALNUM}
+        for n, candidates in by_length.items()
+    }
     return RuleTable(
         carriers,
         rules,
         by_length,
+        dispatch,
         dict(s10["operators"]),
         s10["fallback"],
         _hint_index(carriers, data.get("hint_groups", {})),

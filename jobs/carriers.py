@@ -34,6 +34,7 @@ _MANGLED = re.compile(r"^(?:\d+(?:[.,]\d+)?E[+-]\d{1,3}|\d{6,}[.,]0+)$")
 _MANGLE_MARKS = frozenset(".,eE\uff0e\uff0c\uff45\uff25")
 _SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff']+")
 _MAX_PAD = 3
+_NO_RULES: dict = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _evaluate(number: str) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, str
     accepted: list[tuple[Rule, str]] = []
     failed: list[tuple[Rule, str]] = []
     removed: set[str] = set()
-    for rule in default_table().by_length.get(len(number), ()):
+    for rule in default_table().dispatch.get(len(number), _NO_RULES).get(number[0], ()):
         match = rule.regex.match(number)
         if match is None:
             continue
