@@ -17,9 +17,10 @@ from jobs.carrier_rules import default_table
 from jobs.carriers import detect
 
 SPEC = Path("/work/shared/tracking_number_data/couriers")
-# (rule id, template, share): d digit, a letter, x letter or digit, c S10 country, others literal.
+# (rule id, template, share): d digit, a letter, x letter or digit, c S10 country,
+# s UPS service code, others literal.
 MIX = [
-    ("ups-1z", "1Zxxxxxxxxxxxxxxxd", 12),
+    ("ups-1z", "1Zxxxxxxsddddddd" + "d", 12),
     ("usps-impb-94", "9400dddddddddddddddddd", 10),
     ("usps-impb-92", "4209dddd92ddd9dddddddddddddddd", 3),
     ("fedex-12", "dddddddddddd", 8),
@@ -38,6 +39,7 @@ MIX = [
     ("yodel", "JJD000ddddddddddddd", 2),
     ("colissimo", "6Axxxxxxxxxxx", 2),
 ]
+UPS_SERVICES = ["01", "02", "03", "12", "13", "42", "66", "YW", "A8"]
 COUNTRIES = ["CN", "CN", "CN", "GB", "US", "DE", "FR", "NL", "HK", "SG", "JP", "AU", "CV"]
 # Our codes folded into the package's courier codes, for the agreement column.
 FAMILY = {"dhl-express": "dhl", "dhl-ecommerce": "dhl", "dhl-paket": "dhl"}
@@ -53,6 +55,8 @@ def _fill(template: str, rng: random.Random) -> str:
     for char in template:
         if char == "c":
             out.append(rng.choice(COUNTRIES))
+        elif char == "s":
+            out.append(rng.choice(UPS_SERVICES))
         else:
             out.append(rng.choice(pick[char]) if char in pick else char)
     return "".join(out)
@@ -80,8 +84,10 @@ def _damage(number: str, rng: random.Random) -> str:
         return "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(12))
     if roll < 0.08:  # spreadsheet scientific notation
         return f"{int(''.join(c for c in number if c.isdigit()) or 1):.4E}"
-    if roll < 0.25:  # how people paste numbers
-        return " ".join(number[i : i + 4] for i in range(0, len(number), 4)).lower()
+    if roll < 0.18:  # how people paste numbers
+        return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+    if roll < 0.21:
+        return number.lower()
     return number
 
 

@@ -92,16 +92,15 @@ def _evaluate(number: str) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, str
     """Try every rule that fits the number's length; return (accepting, failing) matches."""
     accepted: list[tuple[Rule, str]] = []
     failed: list[tuple[Rule, str]] = []
-    removed: set[str] = set()
+    removed: frozenset[str] = frozenset()
     for rule in default_table().dispatch.get(len(number), _NO_RULES).get(number[0], ()):
         match = rule.regex.match(number)
         if match is None:
             continue
-        removed |= rule.shadows
         ok = rule.check is None or rule.check(match.group(rule.group) if rule.group else number)
         (accepted if ok else failed).append((rule, _carrier_of(rule, match)))
-        if ok:
-            removed |= rule.beats
+        if rule.shadows or (ok and rule.beats):
+            removed = removed | rule.shadows | (rule.beats if ok else frozenset())
     if removed:
         accepted = [(r, c) for r, c in accepted if r.id not in removed]
         failed = [(r, c) for r, c in failed if r.id not in removed]
@@ -158,6 +157,9 @@ def detect(raw: str, hint: str | None = None) -> Detection:
     if is_mangled(raw):
         return Detection(raw, number, False, None, (), MANGLED)
     accepted, failed = _evaluate(number) if number else ([], [])
+    if len(accepted) == 1:  # the common case, kept short for speed
+        carrier = accepted[0][1]
+        return Detection(raw, number, True, carrier, (carrier,), None)
     if accepted:
         ranked = _ranked(accepted)
         carrier = _decide(ranked, hint)

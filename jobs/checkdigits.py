@@ -81,7 +81,7 @@ def mod7() -> Checker:
 
 def s10_check_digit(serial: str) -> int:
     """UPU S10 check digit of an 8-digit serial number."""
-    remainder = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    remainder = 11 - sum(map(mul, map(int, serial), S10_WEIGHTS)) % 11
     return {10: 0, 11: 5}.get(remainder, remainder)
 
 
