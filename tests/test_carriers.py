@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from jobs import checkdigits
@@ -16,6 +16,7 @@ from jobs.carriers import (
     Detection,
     carrier_name,
     detect,
+    is_mangled,
     known_carriers,
     normalize,
     tracking_url,
@@ -358,4 +359,5 @@ def test_detect_never_raises_and_normalize_is_idempotent(raw):
 
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPRSTUVWXYZ -.'\u00a0\u200b\uff11", max_size=40))
 def test_detect_agrees_on_normalized_input(raw):
+    assume(not is_mangled(raw))  # "940011120620.0" is flagged as a float; its digits are not
     assert detect(normalize(raw)).carrier == detect(raw).carrier
