@@ -359,5 +359,5 @@ def test_detect_never_raises_and_normalize_is_idempotent(raw):
 
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPRSTUVWXYZ -.'\u00a0\u200b\uff11", max_size=40))
 def test_detect_agrees_on_normalized_input(raw):
-    assume(not is_mangled(raw))  # "940011120620.0" is flagged as a float; its digits are not
+    assume(not is_mangled(raw))  # "940011120620.0" is flagged; its normalized form is not
     assert detect(normalize(raw)).carrier == detect(raw).carrier
