@@ -119,7 +119,8 @@ def _first(items) -> tuple[frozenset[str] | None, bool]:
     return frozenset(found), True
 
 
-def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
+def _check_entry(entry: dict, carriers: dict) -> str:
+    """Validate a rule entry's plain fields; return its name for error messages."""
     if not isinstance(entry, dict):
         _fail("rules", f"entry {entry!r} is not an object")
     where = f"rule {entry.get('id', '?')!r}"
@@ -132,6 +133,11 @@ def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
         _fail(where, f"unknown carrier {entry['carrier']!r}")
     if entry["confidence"] not in CONFIDENCE:
         _fail(where, f"confidence must be one of {sorted(CONFIDENCE)}")
+    return where
+
+
+def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
+    where = _check_entry(entry, carriers)
     text = entry["pattern"].replace("{s10_countries}", countries)
     if not (text.startswith("^") and text.endswith("$")):
         _fail(where, "pattern must be anchored with ^ and $")
@@ -199,18 +205,26 @@ def _check_references(rules: tuple[Rule, ...]) -> None:
             _fail(f"rule {rule.id!r}", f"beats/shadows unknown rules {sorted(missing)}")
 
 
+def _s10_countries(s10: dict, carriers: dict) -> str:
+    """Check the S10 suffix list and operators; return the suffixes as a regex alternation."""
+    countries = s10.get("countries", "").split()
+    if not countries or not all(re.fullmatch(r"[A-Z]{2}", c) for c in countries):
+        _fail("s10.countries", "must be two-letter upper-case codes")
+    for country, code in {**s10.get("operators", {}), "fallback": s10.get("fallback")}.items():
+        if code not in carriers:
+            _fail(f"s10.operators[{country}]", f"unknown carrier {code!r}")
+    return "|".join(countries)
+
+
 def build_table(data: dict) -> RuleTable:
     """Validate the parsed rule table and compile it into a RuleTable."""
     carriers = data.get("carriers") or _fail("carriers", "missing")
     _check_carriers(carriers)
     s10 = data.get("s10") or _fail("s10", "missing")
-    countries = s10["countries"].split()
-    if not all(re.fullmatch(r"[A-Z]{2}", c) for c in countries):
-        _fail("s10.countries", "must be two-letter upper-case codes")
-    for country, code in {**s10["operators"], "fallback": s10["fallback"]}.items():
-        if code not in carriers:
-            _fail(f"s10.operators[{country}]", f"unknown carrier {code!r}")
-    rules = tuple(_compile_rule(e, carriers, "|".join(countries)) for e in data.get("rules", ()))
+    countries = _s10_countries(s10, carriers)
+    rules = tuple(_compile_rule(e, carriers, countries) for e in data.get("rules") or ())
+    if not rules:
+        _fail("rules", "missing or empty")
     _check_references(rules)
     max_length = max(r.lengths[1] for r in rules)
     by_length = {

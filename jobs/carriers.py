@@ -140,10 +140,10 @@ def _lost_leading_zeros(number: str) -> bool:
     """True when a zero-padded format accepts the number with its leading zeros put back."""
     if not number.isdigit() or number.startswith("0"):
         return False
-    by_length = default_table().by_length
+    dispatch = default_table().dispatch
     for pad in range(1, _MAX_PAD + 1):
         padded = "0" * pad + number
-        for rule in by_length.get(len(padded), ()):
+        for rule in dispatch.get(len(padded), _NO_RULES).get("0", ()):
             match = rule.zero_padded and rule.regex.match(padded)
             body = match and (match.group(rule.group) if rule.group else padded)
             if match and (rule.check is None or rule.check(body)):

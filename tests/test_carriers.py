@@ -235,6 +235,8 @@ def _table_data():
         (lambda d: d["rules"][1].update(beats=["ghost"]), "unknown rules"),
         (lambda d: d["carriers"]["ups"].update(url="http://x/{number}"), "carrier 'ups': url"),
         (lambda d: d["s10"]["operators"].update(GB="nope"), "s10.operators[GB]"),
+        (lambda d: d["rules"][1].update(colour="red"), "rule 'ups-1z': unknown keys"),
+        (lambda d: d.update(rules=[]), "rules: missing or empty"),
     ],
 )
 def test_rule_table_errors_name_the_bad_entry(mutate, message):
