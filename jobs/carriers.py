@@ -32,7 +32,8 @@ _DROP = dict.fromkeys(
 # Scientific notation (9.4001E+21) or a float tail (940011120620.0): the digits are already lost.
 _MANGLED = re.compile(r"^(?:\d+(?:[.,]\d+)?E[+-]\d{1,3}|\d{6,}[.,]0+)$")
 _MANGLE_MARKS = frozenset(".,eE\uff0e\uff0c\uff45\uff25")
-_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff']+")
+# Spaces, quotes and invisible characters only: the dots and commas are the evidence.
+_MANGLE_DROP = {k: None for k in _DROP if chr(k) not in ".-‐‑‒–—―−"}
 _MAX_PAD = 3
 _NO_RULES: dict = {}
 
@@ -69,7 +70,7 @@ def _fold(text: str) -> str:
 def normalize(raw: str) -> str:
     """Strip separators, quotes and invisible characters, fold full-width forms, upper-case."""
     text = _fold(raw)
-    # Upper-casing can create characters NFKC folds again (e.g. long s); fold until stable.
+    # Upper-casing can create characters NFKC folds again, so non-ASCII text is folded twice.
     return text if text.isascii() else _fold(text)
 
 
@@ -77,7 +78,7 @@ def is_mangled(raw: str) -> bool:
     """True when a spreadsheet turned the number into scientific notation or a float."""
     if _MANGLE_MARKS.isdisjoint(raw):
         return False
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    text = unicodedata.normalize("NFKC", raw).translate(_MANGLE_DROP).upper()
     return _MANGLED.match(text) is not None
 
 
