@@ -2,6 +2,7 @@
 
 import json
 import re
+import re._constants as _c
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from jobs.checkdigits import CheckDigitError, Checker, build_checker
 RULES_PATH = Path(__file__).resolve().parent.parent / "config" / "carriers.json"
 CONFIDENCE = {"high": 3, "medium": 2, "low": 1}
 S10_CARRIER = "@s10"
+ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RULE_KEYS = {
     "id",
@@ -42,6 +44,7 @@ class Rule:
     beats: frozenset[str]
     shadows: frozenset[str]
     lengths: tuple[int, int]
+    first_chars: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class RuleTable:
     carriers: dict[str, dict]
     rules: tuple[Rule, ...]
     by_length: dict[int, tuple[Rule, ...]]
+    dispatch: dict[int, dict[str, tuple[Rule, ...]]]  # length -> first character -> rules
     s10_operators: dict[str, str]
     s10_fallback: str
     hints: dict[str, frozenset[str]]
@@ -68,7 +72,55 @@ def _pattern_lengths(regex: re.Pattern, where: str) -> tuple[int, int]:
     return low, high
 
 
-def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
+def _in_chars(items) -> frozenset[str] | None:
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is _c.LITERAL:
+            chars.add(chr(arg))
+        elif op is _c.RANGE:
+            chars.update(map(chr, range(arg[0], arg[1] + 1)))
+        elif op is _c.CATEGORY and arg is _c.CATEGORY_DIGIT:
+            chars.update("0123456789")
+        else:
+            return None
+    return frozenset(chars)
+
+
+def _first(items) -> tuple[frozenset[str] | None, bool]:
+    """First characters a parsed pattern can match (None: any), and whether it can be empty."""
+    found: set[str] = set()
+    for op, arg in items:
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue
+        if op is _c.LITERAL:
+            chars, nullable = frozenset(chr(arg)), False
+        elif op is _c.IN:
+            chars, nullable = _in_chars(arg), False
+        elif op is _c.SUBPATTERN:
+            chars, nullable = _first(arg[3])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            chars, nullable = _first(arg[2])
+            nullable = nullable or arg[0] == 0
+        elif op is _c.BRANCH:
+            parts = [_first(branch) for branch in arg[1]]
+            chars = (
+                None
+                if any(c is None for c, _ in parts)
+                else frozenset().union(*(c for c, _ in parts))
+            )
+            nullable = any(n for _, n in parts)
+        else:
+            return None, False
+        if chars is None:
+            return None, False
+        found |= chars
+        if not nullable:
+            return frozenset(found), False
+    return frozenset(found), True
+
+
+def _check_entry(entry: dict, carriers: dict) -> str:
+    """Validate a rule entry's plain fields; return its name for error messages."""
     if not isinstance(entry, dict):
         _fail("rules", f"entry {entry!r} is not an object")
     where = f"rule {entry.get('id', '?')!r}"
@@ -81,6 +133,11 @@ def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
         _fail(where, f"unknown carrier {entry['carrier']!r}")
     if entry["confidence"] not in CONFIDENCE:
         _fail(where, f"confidence must be one of {sorted(CONFIDENCE)}")
+    return where
+
+
+def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
+    where = _check_entry(entry, carriers)
     text = entry["pattern"].replace("{s10_countries}", countries)
     if not (text.startswith("^") and text.endswith("$")):
         _fail(where, "pattern must be anchored with ^ and $")
@@ -106,6 +163,7 @@ def _compile_rule(entry: dict, carriers: dict, countries: str) -> Rule:
         frozenset(entry.get("beats", ())),
         frozenset(entry.get("shadows", ())),
         _pattern_lengths(regex, where),
+        _first(re._parser.parse(regex.pattern, regex.flags).data)[0] or ALNUM,
     )
 
 
@@ -147,28 +205,42 @@ def _check_references(rules: tuple[Rule, ...]) -> None:
             _fail(f"rule {rule.id!r}", f"beats/shadows unknown rules {sorted(missing)}")
 
 
+def _s10_countries(s10: dict, carriers: dict) -> str:
+    """Check the S10 suffix list and operators; return the suffixes as a regex alternation."""
+    countries = s10.get("countries", "").split()
+    if not countries or not all(re.fullmatch(r"[A-Z]{2}", c) for c in countries):
+        _fail("s10.countries", "must be two-letter upper-case codes")
+    for country, code in {**s10.get("operators", {}), "fallback": s10.get("fallback")}.items():
+        if code not in carriers:
+            _fail(f"s10.operators[{country}]", f"unknown carrier {code!r}")
+    return "|".join(countries)
+
+
 def build_table(data: dict) -> RuleTable:
     """Validate the parsed rule table and compile it into a RuleTable."""
     carriers = data.get("carriers") or _fail("carriers", "missing")
     _check_carriers(carriers)
     s10 = data.get("s10") or _fail("s10", "missing")
-    countries = s10["countries"].split()
-    if not all(re.fullmatch(r"[A-Z]{2}", c) for c in countries):
-        _fail("s10.countries", "must be two-letter upper-case codes")
-    for country, code in {**s10["operators"], "fallback": s10["fallback"]}.items():
-        if code not in carriers:
-            _fail(f"s10.operators[{country}]", f"unknown carrier {code!r}")
-    rules = tuple(_compile_rule(e, carriers, "|".join(countries)) for e in data.get("rules", ()))
+    countries = _s10_countries(s10, carriers)
+    rules = tuple(_compile_rule(e, carriers, countries) for e in data.get("rules") or ())
+    if not rules:
+        _fail("rules", "missing or empty")
     _check_references(rules)
     max_length = max(r.lengths[1] for r in rules)
     by_length = {
         n: tuple(r for r in rules if r.lengths[0] <= n <= r.lengths[1])
         for n in range(max_length + 1)
     }
+    # Numbers are tried only against rules that fit their length and first character.
+    dispatch = {
+        n: {c: tuple(r for r in candidates if c in r.first_chars) for c in ALNUM}
+        for n, candidates in by_length.items()
+    }
     return RuleTable(
         carriers,
         rules,
         by_length,
+        dispatch,
         dict(s10["operators"]),
         s10["fallback"],
         _hint_index(carriers, data.get("hint_groups", {})),

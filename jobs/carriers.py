@@ -32,8 +32,10 @@ _DROP = dict.fromkeys(
 # Scientific notation (9.4001E+21) or a float tail (940011120620.0): the digits are already lost.
 _MANGLED = re.compile(r"^(?:\d+(?:[.,]\d+)?E[+-]\d{1,3}|\d{6,}[.,]0+)$")
 _MANGLE_MARKS = frozenset(".,eE\uff0e\uff0c\uff45\uff25")
-_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff']+")
+# Spaces, quotes and invisible characters only: the dots and commas are the evidence.
+_MANGLE_DROP = {k: None for k in _DROP if chr(k) not in ".-‐‑‒–—―−"}
 _MAX_PAD = 3
+_NO_RULES: dict = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ def _fold(text: str) -> str:
 def normalize(raw: str) -> str:
     """Strip separators, quotes and invisible characters, fold full-width forms, upper-case."""
     text = _fold(raw)
-    # Upper-casing can create characters NFKC folds again (e.g. long s); fold until stable.
+    # Upper-casing can create characters NFKC folds again, so non-ASCII text is folded twice.
     return text if text.isascii() else _fold(text)
 
 
@@ -76,7 +78,7 @@ def is_mangled(raw: str) -> bool:
     """True when a spreadsheet turned the number into scientific notation or a float."""
     if _MANGLE_MARKS.isdisjoint(raw):
         return False
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    text = unicodedata.normalize("NFKC", raw).translate(_MANGLE_DROP).upper()
     return _MANGLED.match(text) is not None
 
 
@@ -91,16 +93,15 @@ def _evaluate(number: str) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, str
     """Try every rule that fits the number's length; return (accepting, failing) matches."""
     accepted: list[tuple[Rule, str]] = []
     failed: list[tuple[Rule, str]] = []
-    removed: set[str] = set()
-    for rule in default_table().by_length.get(len(number), ()):
+    removed: frozenset[str] = frozenset()
+    for rule in default_table().dispatch.get(len(number), _NO_RULES).get(number[0], ()):
         match = rule.regex.match(number)
         if match is None:
             continue
-        removed |= rule.shadows
         ok = rule.check is None or rule.check(match.group(rule.group) if rule.group else number)
         (accepted if ok else failed).append((rule, _carrier_of(rule, match)))
-        if ok:
-            removed |= rule.beats
+        if rule.shadows or (ok and rule.beats):
+            removed = removed | rule.shadows | (rule.beats if ok else frozenset())
     if removed:
         accepted = [(r, c) for r, c in accepted if r.id not in removed]
         failed = [(r, c) for r, c in failed if r.id not in removed]
@@ -140,10 +141,10 @@ def _lost_leading_zeros(number: str) -> bool:
     """True when a zero-padded format accepts the number with its leading zeros put back."""
     if not number.isdigit() or number.startswith("0"):
         return False
-    by_length = default_table().by_length
+    dispatch = default_table().dispatch
     for pad in range(1, _MAX_PAD + 1):
         padded = "0" * pad + number
-        for rule in by_length.get(len(padded), ()):
+        for rule in dispatch.get(len(padded), _NO_RULES).get("0", ()):
             match = rule.zero_padded and rule.regex.match(padded)
             body = match and (match.group(rule.group) if rule.group else padded)
             if match and (rule.check is None or rule.check(body)):
@@ -157,6 +158,9 @@ def detect(raw: str, hint: str | None = None) -> Detection:
     if is_mangled(raw):
         return Detection(raw, number, False, None, (), MANGLED)
     accepted, failed = _evaluate(number) if number else ([], [])
+    if len(accepted) == 1:  # the common case, kept short for speed
+        carrier = accepted[0][1]
+        return Detection(raw, number, True, carrier, (carrier,), None)
     if accepted:
         ranked = _ranked(accepted)
         carrier = _decide(ranked, hint)

@@ -7,6 +7,8 @@ unless the parameters say otherwise). Building once keeps detection fast.
 
 from collections.abc import Callable
 from itertools import cycle
+from operator import mul
+from string import ascii_uppercase
 
 Checker = Callable[[str], bool]
 
@@ -18,9 +20,10 @@ class CheckDigitError(ValueError):
     """Unknown algorithm or bad parameters in the rule table."""
 
 
-def _ups_value(char: str) -> int:
-    # UPS folds letters onto digits: A=2, B=3, ... (ASCII code minus 3, mod 10).
-    return int(char) if char.isdigit() else (ord(char) - 3) % 10
+# UPS folds letters onto digits: A=2, B=3, ... (ASCII code minus 3, mod 10).
+_UPS_LETTERS = str.maketrans({c: str((ord(c) - 3) % 10) for c in ascii_uppercase})
+# Sum of the digits of each possible product (weights and digits below 10), for Luhn-style sums.
+_DIGIT_SUMS = tuple(p // 10 + p % 10 for p in range(100))
 
 
 def _weights_for(length: int, weights: list[int], from_right: bool) -> tuple[int, ...]:
@@ -30,11 +33,10 @@ def _weights_for(length: int, weights: list[int], from_right: bool) -> tuple[int
 
 def weighted_sum(payload: str, weights: tuple[int, ...], digit_sum: bool, letters: str) -> int:
     """Sum of the payload's digit values times their weights (Luhn-style digit sums optional)."""
-    values = map(_ups_value, payload) if letters == "ups" else map(int, payload)
-    products = (v * w for v, w in zip(values, weights, strict=True))
-    if digit_sum:
-        return sum(p // 10 + p % 10 for p in products)
-    return sum(products)
+    if letters == "ups":
+        payload = payload.translate(_UPS_LETTERS)
+    products = map(mul, map(int, payload), weights)
+    return sum(map(_DIGIT_SUMS.__getitem__, products)) if digit_sum else sum(products)
 
 
 def mod10(
@@ -67,7 +69,7 @@ def mod11_mod10(weights: list[int]) -> Checker:
         payload = body[:-1]
         if len(payload) != len(w):
             return False
-        return body[-1] == str(sum(map(int.__mul__, map(int, payload), w)) % 11 % 10)
+        return body[-1] == str(sum(map(mul, map(int, payload), w)) % 11 % 10)
 
     return check
 
@@ -79,7 +81,7 @@ def mod7() -> Checker:
 
 def s10_check_digit(serial: str) -> int:
     """UPU S10 check digit of an 8-digit serial number."""
-    remainder = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    remainder = 11 - sum(map(mul, map(int, serial), S10_WEIGHTS)) % 11
     return {10: 0, 11: 5}.get(remainder, remainder)
 
 
