@@ -7,7 +7,7 @@ from peewee import EXCLUDED, fn
 from playhouse.shortcuts import chunked
 
 from jobs import runtime
-from jobs.carriers import detect
+from jobs.carriers import detect, hint_carriers
 from jobs.classify import classify
 from jobs.parsing import FileRefused, Record, open_table, parse_pasted
 from webapp.models import RowError, Shipment, Upload, db, utcnow
@@ -92,29 +92,15 @@ def _prepare(upload, chunk):
     rows, errors = {}, []
     for item in chunk:
         if not isinstance(item, Record):
-            errors.append(
-                {
-                    "upload": upload.id,
-                    "row": item.row,
-                    "value": item.value[:500],
-                    "reason": item.reason,
-                }
-            )
+            errors.append(_row_error(upload, item.row, item.value, item.reason))
             continue
         found = detect(item.number, hint=item.carrier)
         if found.reason == "mangled_by_spreadsheet":
-            errors.append(
-                {
-                    "upload": upload.id,
-                    "row": item.row,
-                    "value": item.number[:500],
-                    "reason": found.reason,
-                }
-            )
+            errors.append(_row_error(upload, item.row, item.number, found.reason))
             continue
         row = rows.get(found.number)
         if row is None:
-            rows[found.number] = row = _new_row(upload, found)
+            rows[found.number] = row = _new_row(upload, found, item.carrier)
         row["_count"] += 1
         for field in MERGED_FIELDS:
             value = getattr(item, field)
@@ -123,8 +109,22 @@ def _prepare(upload, chunk):
     return rows, errors
 
 
-def _new_row(upload, found):
+def _row_error(upload, row, value, reason):
+    return {"upload": upload.id, "row": row, "value": value[:500], "reason": reason}
+
+
+def _carriers(found, hint):
+    """(carrier, detected_carrier): the merchant's named carrier wins over the number's format,
+    and the format's verdict is kept beside it when the two disagree."""
+    named = hint_carriers(hint) if hint else frozenset()
+    if len(named) == 1 and found.carrier not in named:
+        return next(iter(named)), found.carrier or "unidentified"
+    return found.carrier, None
+
+
+def _new_row(upload, found, hint):
     now = utcnow()
+    carrier, detected = _carriers(found, hint)
     initial = classify(
         events=[],
         now=now,
@@ -136,7 +136,8 @@ def _new_row(upload, found):
         "merchant": upload.merchant_id,
         "upload": upload.id,
         "tracking_number": found.number,
-        "carrier": found.carrier,
+        "carrier": carrier,
+        "detected_carrier": detected,
         "candidates": ",".join(found.candidates)[:255],
         "detection_reason": found.reason,
         "status": initial.status,

@@ -41,11 +41,12 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
     if not shipments:
         return {"resolved": 0}
     provider = get_provider(settings)
-    # A number that fails its carrier's check digit is not worth a provider call (or its quota).
+    # A number no carrier claims, or one failing its check digit, stays not_found with its
+    # detection reason: not worth a provider call (or its quota).
     queries = [
         Query(s.tracking_number, s.carrier, aware(s.created_at))
         for s in shipments
-        if s.detection_reason != "invalid_number"
+        if s.carrier and s.detection_reason != "invalid_number"
     ]
     try:
         results = provider.fetch(queries) if queries else {}

@@ -96,6 +96,7 @@ class Shipment(BaseModel):
     upload = ForeignKeyField(Upload, null=True, backref="shipments", on_delete="SET NULL")
     tracking_number = CharField(max_length=64)
     carrier = CharField(max_length=64, null=True)
+    detected_carrier = CharField(max_length=64, null=True)  # set when the file's carrier disagrees
     candidates = CharField(max_length=255, default="")
     detection_reason = CharField(max_length=32, null=True)
     order_id = CharField(max_length=200, null=True)

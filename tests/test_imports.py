@@ -1,0 +1,29 @@
+"""Import rules: the merchant's carrier column, and numbers no provider is asked about."""
+
+from tests.conftest import run_jobs
+from tests.test_thin_path import upload_csv
+from webapp.models import Shipment, TrackingEvent
+
+
+def test_the_files_carrier_wins_and_the_disagreement_is_kept(app, merchant_client):
+    upload_csv(
+        merchant_client,
+        "tracking number,carrier\n1Z999AA10123456784,Royal Mail\nLX123456785CN,China Post\n",
+    )
+    run_jobs(app)
+    ups_number = Shipment.get(Shipment.tracking_number == "1Z999AA10123456784")
+    assert (ups_number.carrier, ups_number.detected_carrier) == ("royal-mail", "ups")
+    agreeing = Shipment.get(Shipment.tracking_number == "LX123456785CN")
+    assert (agreeing.carrier, agreeing.detected_carrier) == ("china-post", None)
+
+
+def test_unresolvable_numbers_stay_not_found_without_asking_a_provider(app, merchant_client):
+    upload_csv(merchant_client, "tracking number\n1Z999AA10123456785\nHELLOWORLD42\n")
+    run_jobs(app)
+    verdicts = {s.tracking_number: (s.status, s.reason) for s in Shipment.select()}
+    assert verdicts == {
+        "1Z999AA10123456785": ("not_found", "invalid_number"),
+        "HELLOWORLD42": ("not_found", "carrier_unidentified"),
+    }
+    assert TrackingEvent.select().count() == 0
+    assert Shipment.select().where(Shipment.checked_at.is_null()).count() == 0
