@@ -5,6 +5,7 @@ import logging
 
 from peewee import EXCLUDED, fn
 from playhouse.shortcuts import chunked
+from rq import get_current_job
 
 from jobs import runtime
 from jobs.carriers import detect, hint_carriers
@@ -84,7 +85,16 @@ def _store(upload, items) -> dict:
         if errors:
             RowError.insert_many(errors).execute()
         counts["rejected"] += len(errors)
+        _report_progress(counts)
     return counts
+
+
+def _report_progress(counts):
+    """Rows read so far go to the job's meta: the open transaction hides them in the database."""
+    job = get_current_job()
+    if job is not None:
+        job.meta["rows_read"] = counts["rows_total"]
+        job.save_meta()
 
 
 def _prepare(upload, chunk):

@@ -84,3 +84,12 @@ def test_a_refused_file_stores_nothing(app, merchant_client):
     assert response.status_code == 422
     assert Upload.select().count() == 0
     assert Shipment.select().count() == 0
+
+
+def test_progress_shows_rows_read_while_parsing(app, merchant_client):
+    page = upload_csv(merchant_client)
+    run_jobs(app)  # the import job leaves its last count in its RQ meta
+    Upload.update(state="parsing").execute()  # as the page looks while that job is running
+    body = merchant_client.get(page, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Reading the file… 5 rows so far." in body
+    assert 'hx-trigger="every 1s"' in body

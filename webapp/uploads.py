@@ -10,6 +10,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from peewee import fn
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 from werkzeug.utils import secure_filename
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -211,6 +214,19 @@ def rejected_csv(upload_id):
     )
 
 
+def _rows_read(upload):
+    """Rows the running import job has read so far (from its RQ meta), if it says."""
+    try:
+        job = Job.fetch(
+            f"import-{upload.id}",
+            connection=redis_connection(current_app.config),
+            serializer=JSONSerializer,
+        )
+        return job.get_meta(refresh=True).get("rows_read")
+    except (NoSuchJobError, RedisError):
+        return None
+
+
 def _progress(upload):
     total, checked = (
         Shipment.select(fn.COUNT(Shipment.id), fn.COUNT(Shipment.checked_at))
@@ -225,6 +241,7 @@ def _progress(upload):
         .limit(ROW_ERRORS_SHOWN)
     )
     finished = upload.state in ("done", "failed")
+    rows_read = _rows_read(upload) if upload.state == "parsing" else None
     percent = 100 if finished else int(100 * checked / total) if total else 0
     return {
         "upload": upload,
@@ -232,6 +249,7 @@ def _progress(upload):
         "checked": checked,
         "percent": percent,
         "row_errors": errors,
+        "rows_read": rows_read,
         "running": not finished,
         "shown_limit": ROW_ERRORS_SHOWN,
     }
