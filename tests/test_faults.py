@@ -223,3 +223,21 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, merchant_client, tmp_path)
         burst = start_worker(app, "--burst", log=log)
         assert burst.wait(120) == 0, (tmp_path / "worker.log").read_text()
     assert_each_classified_exactly_once()
+
+
+def test_a_poll_and_a_push_racing_on_one_shipment_record_one_change(app, merchant):
+    from jobs.providers.seventeentrack import result_from_item
+    from jobs.resolve import apply_results
+    from tests.test_seventeentrack import track_item
+
+    upload_csv(merchant, CSV)
+    connection = connection_of(app)
+    imports = queue("imports", connection)
+    SimpleWorker([imports], connection=connection, serializer=JSONSerializer).work(burst=True)
+    first, stale = Shipment.get(), Shipment.get()  # both read "not_found" before either writes
+    result = {first.tracking_number: result_from_item(track_item(first.tracking_number))}
+    settings = runtime.setup()
+    apply_results([first], result, "17track", settings, utcnow())
+    apply_results([stale], result, "17track", settings, utcnow())
+    assert StatusChange.select().where(StatusChange.shipment == first.id).count() == 1
+    assert TrackingEvent.select().where(TrackingEvent.shipment == first.id).count() == 3
