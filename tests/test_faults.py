@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -199,6 +200,24 @@ def start_worker(app, *args, log=None):
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def kill_worker(pid: int):
+    """SIGKILL the worker and its work horse together, as when the host dies.
+
+    RQ forks each job into a horse in its own session; the parent is frozen first so that it
+    cannot notice the horse's death and tidy up.
+    """
+    os.kill(pid, signal.SIGSTOP)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == pid:  # ppid
+            os.kill(int(stat.parent.name), signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_a_worker_killed_mid_batch_loses_nothing(app, merchant_client, tmp_path):
     state = Blocking()
     with LoopbackServer(state) as loopback, open(tmp_path / "worker.log", "wb") as log:
@@ -210,12 +229,12 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, merchant_client, tmp_path)
         worker = start_worker(app, log=log)
         try:
             assert state.arrived.wait(60), (tmp_path / "worker.log").read_text()
-            os.kill(worker.pid, signal.SIGKILL)  # mid-batch: registered, not yet fetched
+            kill_worker(worker.pid)  # mid-batch: registered, not yet fetched
             assert worker.wait(30) == -signal.SIGKILL
         finally:
             state.release.set()
             if worker.poll() is None:
-                worker.kill()
+                kill_worker(worker.pid)
         assert unchecked() == len(NUMBERS)
         assert sweep()["enqueued"] == 0  # leased: the sweep waits for the lease to expire
         expire_leases()
