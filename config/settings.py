@@ -22,6 +22,7 @@ DEFAULTS = {
     "TRACKING_PROVIDER": "sandbox",
     "PROVIDER_API_KEY": "",
     "PROVIDER_BASE_URL": "",
+    "PROVIDER_TIMEOUT_SECONDS": 20.0,  # per HTTP call to 17TRACK / AfterShip
     "SANDBOX_CLOCK_SPEED": 1.0,  # >1 makes sandbox histories unfold faster (demos)
     "RESOLVE_BATCH_SIZE": 40,
     "SWEEP_INTERVAL_SECONDS": 60,

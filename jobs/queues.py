@@ -13,6 +13,8 @@ QUEUE_NAMES = ("imports", "resolve", "low")
 RESULT_TTL = 3600  # results are not used; keep them an hour for debugging
 FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay a week in the failed registry for operators
 
+PROVIDER_CONCURRENCY = 4  # resolve jobs running at once against one provider account
+
 _embedded = {}
 
 
@@ -60,8 +62,8 @@ def enqueue_import(connection: Redis, upload_id: int):
     )
 
 
-def enqueue_resolve(connection: Redis, shipment_ids: list[int], provider: str, at_front=False):
-    """Queue one resolve batch; provider calls are capped by an RQ rate limit per provider."""
+def enqueue_resolve(connection: Redis, shipment_ids: list[int], rate_key: str, at_front=False):
+    """Queue one resolve batch; calls are capped by an RQ rate limit per provider and API key."""
     from jobs.resolve import resolve_batch
 
     return queue("resolve", connection).enqueue(
@@ -71,6 +73,6 @@ def enqueue_resolve(connection: Redis, shipment_ids: list[int], provider: str, a
         failure_ttl=FAILURE_TTL,
         job_timeout=600,
         retry=Retry(max=3, interval=[10, 60, 300]),
-        rate_limit=RateLimit(f"provider:{provider}", concurrency=4),
+        rate_limit=RateLimit(rate_key, concurrency=PROVIDER_CONCURRENCY),
         at_front=at_front,
     )

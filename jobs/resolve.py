@@ -1,20 +1,25 @@
 """Resolve shipments: ask the provider, store events, classify, schedule the next check."""
 
 import logging
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
 from peewee import fn
+from rq import get_current_job
 
 from jobs import runtime
 from jobs.classify import classify
 from jobs.events import Event
-from jobs.providers import get_provider
-from jobs.providers.base import PermanentError, Query, TransientError
+from jobs.merchant_provider import choices_for
+from jobs.providers.base import PermanentError, ProviderError, Query
 from jobs.schedule import next_check_at
 from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 500
+MAX_RETRY_AFTER = 3600  # a provider asking for more is treated as asking for an hour
+RETRY_MARGIN = 60  # the lease outlives the scheduled retry by this much
+PERMANENT_HOLD = timedelta(minutes=30)
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -28,7 +33,7 @@ def naive(value: datetime) -> datetime:
 
 
 def resolve_batch(shipment_ids: list[int]) -> dict:
-    """Fetch, store and classify the given shipments that are still due.
+    """Fetch, store and classify the given shipments that are still due, each with its provider.
 
     Safe to re-run: a shipment already checked is no longer due and is skipped, events are
     unique per (shipment, time, text), and classification is a pure function of the events.
@@ -40,7 +45,20 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
     )
     if not shipments:
         return {"resolved": 0}
-    provider = get_provider(settings)
+    choices = choices_for({s.merchant_id for s in shipments}, settings)
+    groups = {}
+    for shipment in shipments:  # the sweep batches by provider; a mixed batch still works
+        groups.setdefault(choices[shipment.merchant_id], []).append(shipment)
+    try:
+        for choice, group in groups.items():
+            _resolve_group(group, choice, settings, now)
+    finally:
+        _finish_uploads({s.upload_id for s in shipments if s.upload_id})
+    return {"resolved": len(shipments)}
+
+
+def _resolve_group(shipments, choice, settings, now):
+    """Ask one provider about its shipments and apply the answers."""
     # A number no carrier claims, or one failing its check digit, stays not_found with its
     # detection reason: not worth a provider call (or its quota).
     queries = [
@@ -49,21 +67,45 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
         if s.carrier and s.detection_reason != "invalid_number"
     ]
     try:
+        provider = choice.provider(settings)
         results = provider.fetch(queries) if queries else {}
-    except (TransientError, PermanentError):
-        _release(shipments)  # let the retry (or the next sweep) take them again at once
-        raise
+    except ProviderError as exc:
+        _hold(shipments, now, retry_delay(exc))
+        raise  # RQ's Retry runs the job again (after Retry-After when the provider gave one)
+    apply_results(shipments, results, provider.name, choice.settings(settings), now)
+
+
+def retry_delay(exc: ProviderError) -> float | None:
+    """Seconds until this job runs again; stretches RQ's next retry to honour Retry-After."""
+    if isinstance(exc, PermanentError):
+        return PERMANENT_HOLD.total_seconds()  # a bad key: do not hammer until someone fixes it
+    wait = min(getattr(exc, "retry_after", None) or 0, MAX_RETRY_AFTER)
+    job = get_current_job()
+    if job is None or not job.should_retry:
+        return wait or None  # no retry left: the sweep takes them once the provider allows
+    intervals = list(job.retry_intervals or [0])
+    index = max(len(intervals) - job.retries_left, 0)
+    intervals[index] = max(intervals[index], math.ceil(wait))
+    job.retry_intervals = intervals  # the worker reads this object when it schedules the retry
+    return intervals[index] + RETRY_MARGIN
+
+
+def _hold(shipments, now, seconds):
+    """Keep (or drop) the lease so the sweep does not re-enqueue what a retry will redo."""
+    until = now + timedelta(seconds=seconds) if seconds else None
+    Shipment.update(claimed_until=until).where(Shipment.id.in_([s.id for s in shipments])).execute()
+
+
+def apply_results(shipments, results: dict, provider_name: str, settings: dict, now) -> None:
+    """Store each shipment's new events and re-classify it from `results` (keyed by number).
+
+    The one place a provider's answer (polled or pushed by a webhook) reaches the database.
+    """
     with db.atomic():
         known = _known_events(shipments)
         for shipment in shipments:
             result = results.get(shipment.tracking_number)
-            _apply(shipment, result, known.get(shipment.id, []), provider.name, settings, now)
-    _finish_uploads({s.upload_id for s in shipments if s.upload_id})
-    return {"resolved": len(shipments)}
-
-
-def _release(shipments):
-    Shipment.update(claimed_until=None).where(Shipment.id.in_([s.id for s in shipments])).execute()
+            _apply(shipment, result, known.get(shipment.id, []), provider_name, settings, now)
 
 
 def _known_events(shipments) -> dict[int, list[Event]]:
@@ -78,22 +120,7 @@ def _known_events(shipments) -> dict[int, list[Event]]:
 
 def _apply(shipment, result, known, provider_name, settings, now):
     """Store new events and the new classification of one shipment."""
-    stored = {_key(e) for e in known}
-    new = [e for e in (result.events if result else []) if _key(e) not in stored]
-    if new:
-        TrackingEvent.insert_many(
-            [
-                {
-                    "shipment": shipment.id,
-                    "time": _key(e)[0],
-                    "text": e.text[:TEXT_LIMIT],
-                    "location": (e.location or "")[:200] or None,
-                    "code": e.code,
-                }
-                for e in new
-            ]
-        ).on_conflict_ignore().execute()
-    events = known + new
+    events = known + _store_new_events(shipment, result, known)
     verdict = classify(
         events=events,
         now=aware(now),
@@ -121,18 +148,53 @@ def _apply(shipment, result, known, provider_name, settings, now):
         "last_event_location": latest.location if latest else None,
         "next_check_at": next_check_at(verdict.status, verdict.reason, now, settings),
     }
-    if (verdict.status, verdict.reason) != (shipment.status, shipment.reason):
+    _save(shipment, changes, now)
+
+
+def _save(shipment, changes, now):
+    """Write the classification; record a StatusChange when (status, reason) really changed."""
+    changed = (changes["status"], changes["reason"]) != (shipment.status, shipment.reason)
+    if changed and shipment.followup == "resolved":
+        changes["followup"] = "open"  # a new status brings it back to the follow-up queue
+    # Conditional on the status we read: of two concurrent writers only one records the change.
+    updated = (
+        Shipment.update(**changes)
+        .where(
+            Shipment.id == shipment.id,
+            Shipment.status == shipment.status,
+            Shipment.reason == shipment.reason,
+        )
+        .execute()
+    )
+    if updated and changed:
         StatusChange.create(
             shipment=shipment.id,
             at=now,
             old_status=shipment.status,
             old_reason=shipment.reason,
-            new_status=verdict.status,
-            new_reason=verdict.reason,
+            new_status=changes["status"],
+            new_reason=changes["reason"],
         )
-        if shipment.followup == "resolved":
-            changes["followup"] = "open"  # a new status brings it back to the follow-up queue
-    Shipment.update(**changes).where(Shipment.id == shipment.id).execute()
+
+
+def _store_new_events(shipment, result, known) -> list[Event]:
+    """Insert the result's events not stored yet; return them."""
+    stored = {_key(e) for e in known}
+    new = [e for e in (result.events if result else []) if _key(e) not in stored]
+    if new:
+        TrackingEvent.insert_many(
+            [
+                {
+                    "shipment": shipment.id,
+                    "time": _key(e)[0],
+                    "text": e.text[:TEXT_LIMIT],
+                    "location": (e.location or "")[:200] or None,
+                    "code": e.code,
+                }
+                for e in new
+            ]
+        ).on_conflict_ignore().execute()
+    return new
 
 
 def _key(event: Event):

@@ -9,19 +9,21 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import runtime
+from jobs.merchant_provider import choices_for
 from jobs.queues import enqueue_import, enqueue_resolve, redis_connection
 from webapp.models import Shipment, Upload, utcnow
 
 log = logging.getLogger(__name__)
 
-# Hours between checks by status; terminal states are not polled (None).
+# Hours between checks by status (issue 5): moving parcels every 6 h, parcels that need someone
+# (pick up, undelivered, alert) every 3 h; delivered, expired and returned-to-sender never.
 REFRESH_HOURS = {
     "not_found": 12,
     "in_transit": 6,
-    "pick_up": 4,
-    "undelivered": 4,
-    "alert": 6,
-    "returned": 12,
+    "pick_up": 3,
+    "undelivered": 3,
+    "alert": 3,
+    "returned": 6,  # still on its way back to the sender
 }
 TERMINAL = {("returned", "returned_to_sender")}
 TERMINAL_STATUSES = {"delivered", "expired"}
@@ -42,10 +44,14 @@ def next_check_at(status, reason, now, settings):
 
 
 def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:
-    """Lease due shipments (of one upload, some ids, or all) and enqueue them in batches."""
+    """Lease due shipments (of one upload, some ids, or all) and enqueue them in batches.
+
+    Batches never mix providers or API keys: each is sized to its provider's max_batch and
+    counted against that provider+key's RQ rate limit.
+    """
     settings = runtime.setup()
     now = utcnow()
-    due = Shipment.select(Shipment.id).where(
+    due = Shipment.select(Shipment.id, Shipment.merchant).where(
         Shipment.next_check_at <= now,
         Shipment.claimed_until.is_null() | (Shipment.claimed_until < now),
     )
@@ -53,12 +59,18 @@ def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:
         due = due.where(Shipment.upload == upload_id)
     if shipment_ids is not None:
         due = due.where(Shipment.id.in_(shipment_ids))
-    ids = [row.id for row in due.order_by(Shipment.next_check_at).limit(SWEEP_LIMIT)]
+    rows = list(due.order_by(Shipment.next_check_at).limit(SWEEP_LIMIT).tuples())
+    choices = choices_for({merchant for _, merchant in rows}, settings)
+    groups = {}
+    for shipment_id, merchant in rows:
+        groups.setdefault(choices[merchant], []).append(shipment_id)
     connection = redis_connection(settings)
-    for batch in chunked(ids, settings["RESOLVE_BATCH_SIZE"]):
-        Shipment.update(claimed_until=now + LEASE).where(Shipment.id.in_(batch)).execute()
-        enqueue_resolve(connection, batch, settings["TRACKING_PROVIDER"], at_front=at_front)
-    return len(ids)
+    for choice, ids in groups.items():
+        size = min(settings["RESOLVE_BATCH_SIZE"], choice.max_batch)
+        for batch in chunked(ids, size):
+            Shipment.update(claimed_until=now + LEASE).where(Shipment.id.in_(batch)).execute()
+            enqueue_resolve(connection, batch, choice.rate_key(settings), at_front=at_front)
+    return len(rows)
 
 
 def sweep() -> dict:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from redis import Redis
 
 from jobs.queues import QUEUE_NAMES, queue
@@ -25,6 +26,33 @@ def test_terminal_statuses_are_not_polled_again():
     assert next_check_at("returned", "returned_to_sender", now, settings) is None
     assert next_check_at("returned", "returning", now, settings) > now
     assert next_check_at("in_transit", "in_transit", now, settings) == now + timedelta(hours=6)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "hours"),
+    [
+        ("in_transit", "in_transit", 6),
+        ("pick_up", "awaiting_pickup", 3),
+        ("undelivered", "failed_attempt", 3),
+        ("alert", "lost", 3),
+        ("delivered", "signed", None),
+        ("expired", "no_updates", None),
+        ("returned", "returned_to_sender", None),
+    ],
+)
+def test_refresh_cadence_by_status(status, reason, hours):
+    now = utcnow()
+    due = next_check_at(status, reason, now, {"TRACKING_PROVIDER": "aftership"})
+    assert due == (None if hours is None else now + timedelta(hours=hours))
+
+
+def test_the_merchants_provider_decides_the_sandbox_speed_up():
+    from jobs.merchant_provider import ProviderChoice
+
+    now = utcnow()
+    settings = {"TRACKING_PROVIDER": "sandbox", "SANDBOX_CLOCK_SPEED": 60.0}
+    real = ProviderChoice("17track", "key").settings(settings)
+    assert next_check_at("alert", "lost", now, real) == now + timedelta(hours=3)
 
 
 def test_sandbox_clock_speed_shortens_the_cadence():

@@ -60,10 +60,13 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from webapp import account, auth, shipments, uploads
+    from webapp import account, auth, settings, shipments, uploads, webhooks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(shipments.bp)
+    app.register_blueprint(settings.bp)
+    csrf.exempt(webhooks.bp)  # providers sign their pushes instead
+    app.register_blueprint(webhooks.bp)
     app.add_url_rule("/", "index", shipments.home)

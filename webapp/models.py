@@ -35,6 +35,11 @@ class Merchant(BaseModel):
     password_hash = CharField(max_length=255)
     name = CharField(max_length=200, default="")
     created_at = DateTimeField(default=utcnow)
+    # Tracking provider chosen on /settings/provider; None = the global TRACKING_PROVIDER.
+    provider = CharField(max_length=16, null=True)
+    provider_key = TextField(null=True)  # API key, Fernet-encrypted (jobs/provider_keys.py)
+    webhook_secret = TextField(null=True)  # AfterShip webhook secret, encrypted the same way
+    webhook_token = CharField(max_length=64, null=True)  # names the merchant in webhook URLs
 
     # flask-login protocol
     is_authenticated = True

@@ -30,6 +30,7 @@ def get_provider(settings: Mapping) -> Provider:
     name = (settings.get("TRACKING_PROVIDER") or "sandbox").strip().lower()
     key = settings.get("PROVIDER_API_KEY") or ""
     base_url = settings.get("PROVIDER_BASE_URL") or ""
+    timeout = float(settings.get("PROVIDER_TIMEOUT_SECONDS") or 20.0)
     if name == "sandbox":
         from jobs.providers.sandbox import SandboxProvider
 
@@ -37,9 +38,9 @@ def get_provider(settings: Mapping) -> Provider:
     if name == "17track":
         from jobs.providers.seventeentrack import SeventeenTrack
 
-        return SeventeenTrack(key, base_url)
+        return SeventeenTrack(key, base_url, timeout)
     if name == "aftership":
         from jobs.providers.aftership import AfterShip
 
-        return AfterShip(key, base_url)
+        return AfterShip(key, base_url, timeout)
     raise ValueError(f"unknown TRACKING_PROVIDER {name!r}; expected one of {PROVIDERS}")
