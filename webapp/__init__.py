@@ -57,9 +57,12 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from webapp import auth, shipments, uploads
+    from webapp import auth, overview, reports, settings_digest, shipments, uploads
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(shipments.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(overview.bp)
+    app.register_blueprint(settings_digest.bp)
     app.add_url_rule("/", "index", shipments.home)

@@ -35,6 +35,9 @@ class Merchant(BaseModel):
     password_hash = CharField(max_length=255)
     name = CharField(max_length=200, default="")
     created_at = DateTimeField(default=utcnow)
+    digest_opt_in = BooleanField(default=False)  # the daily exceptions email
+    digest_email = CharField(max_length=254, default="")  # empty: the account's email
+    digest_sent_on = DateField(null=True)  # UTC day of the last digest, so a re-run sends none
 
     # flask-login protocol
     is_authenticated = True
