@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, Response, abort, request
 from flask_login import current_user, login_required
 
 from jobs.reports import (
@@ -45,7 +45,24 @@ def _xlsx_response(filename, query):
     os.close(fd)
     try:
         write_report(report_rows(query), "xlsx", path)
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the response once sent
+        handle = open(path, "rb")  # noqa: SIM115 - closed when sent or when the response closes
     finally:
         os.unlink(path)  # the open handle keeps the data until the download is done
-    return send_file(handle, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+    response = Response(
+        _chunks(handle),
+        mimetype=XLSX_MIMETYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(os.fstat(handle.fileno()).st_size),
+        },
+    )
+    response.call_on_close(handle.close)  # a download cut short still frees the file
+    return response
+
+
+def _chunks(handle, size=1 << 16):
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()
