@@ -108,3 +108,13 @@ def test_settings_form_opts_in(app, merchant_client):
     assert response.status_code == 303
     merchant = Merchant.get(Merchant.email == "merchant-a@example.com")
     assert merchant.digest_opt_in and merchant.digest_email == "ops@shop.test"
+
+
+def test_smtp_settings_from_the_environment(tmp_path):
+    from config import settings
+
+    loaded = settings.load(
+        environ={"PARCELDESK_HOME": str(tmp_path), "SMTP_PORT": "2525", "SMTP_STARTTLS": "false"}
+    )
+    assert (loaded["SMTP_PORT"], loaded["SMTP_STARTTLS"]) == (2525, False)
+    assert settings.load(environ={"PARCELDESK_HOME": str(tmp_path)})["SMTP_STARTTLS"] is True

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
 from webapp.htmx import render
@@ -13,7 +13,7 @@ bp = Blueprint("overview", __name__, url_prefix="/overview")
 # SVG geometry of a horizontal bar chart, in user units (the viewBox scales it to the page).
 LABEL_WIDTH = 170
 BAR_SPACE = 300
-VALUE_WIDTH = 130
+VALUE_WIDTH = 140
 ROW_HEIGHT = 28
 BAR_HEIGHT = 18
 
@@ -35,6 +35,7 @@ class Chart:
     title: str
     bars: list[PlacedBar]
     empty: str
+    note: str = ""
 
     label_width = LABEL_WIDTH
     width = LABEL_WIDTH + BAR_SPACE + VALUE_WIDTH
@@ -47,14 +48,14 @@ class Chart:
         return max(len(self.bars), 1) * ROW_HEIGHT
 
 
-def chart(key: str, title: str, bars: list[Bar], empty: str) -> Chart:
+def chart(key: str, title: str, bars: list[Bar], empty: str, note: str = "") -> Chart:
     """Place `bars` on a common scale (the largest fills the bar space)."""
     top = max((b.value for b in bars), default=0) or 1
     placed = [
         PlacedBar(b, i * ROW_HEIGHT, round(b.value / top * BAR_SPACE, 1) if b.value else 0)
         for i, b in enumerate(bars)
     ]
-    return Chart(key, title, placed, empty)
+    return Chart(key, title, placed, empty, note)
 
 
 @bp.get("")
@@ -62,6 +63,7 @@ def chart(key: str, title: str, bars: list[Bar], empty: str) -> Chart:
 def index():
     """The overview page; htmx requests get only the charts partial."""
     merchant_id = current_user.id
+    stalled_after = int(current_app.config["STALLED_AFTER_DAYS"])
     charts = [
         chart("status", "Parcels by status", status_bars(merchant_id), "No parcels yet."),
         chart(
@@ -73,8 +75,9 @@ def index():
         chart(
             "idle",
             "In transit: days since the last update",
-            idle_bars(merchant_id),
+            idle_bars(merchant_id, stalled_after),
             "No parcels in transit.",
+            f"A parcel is stalled after {stalled_after} days without an update (orange bars).",
         ),
         chart(
             "transit",

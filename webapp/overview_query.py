@@ -59,7 +59,7 @@ def needs_action_bars(merchant_id: int) -> list[Bar]:
     ]
 
 
-def idle_bars(merchant_id: int, now: datetime | None = None) -> list[Bar]:
+def idle_bars(merchant_id: int, stalled_after: int, now: datetime | None = None) -> list[Bar]:
     """In-transit parcels by days since their last event, each opening that slice of the grid."""
     now = now or utcnow()
     bucket = Case(
@@ -85,7 +85,7 @@ def idle_bars(merchant_id: int, now: datetime | None = None) -> list[Bar]:
             f"{key} days",
             counts.get(key, 0),
             url_for("shipments.index", status="in_transit", idle=key),
-            "stalled" if first >= 8 else "in_transit",
+            "stalled" if first >= stalled_after else "in_transit",
         )
         for key, (first, _) in IDLE_BUCKETS.items()
     ]
@@ -122,7 +122,7 @@ def transit_bars(merchant_id: int, now: datetime | None = None) -> list[Bar]:
             value,
             url_for("shipments.index", status="delivered", carrier=code or "unknown"),
             "carrier",
-            f"{value:g} days ({n} parcels)",
+            f"{value:g} d · {n} parcel{'s' if n > 1 else ''}",
         )
         for value, code, n in medians[:CARRIER_BARS]
     ]
