@@ -65,6 +65,7 @@ def _insert_chunk(merchant_id, upload_id, start, stop, rng, now):
                 "reason": reason, "customer_name": f"Customer {n}", "email": f"c{n}@example.com",
                 "country": "FR", "last_event_at": last, "last_event_text": "Arrived at facility",
                 "last_event_location": "PARIS", "note": "=1+1" if n % 100 == 0 else "",
+                "needs_action": status in ("alert", "undelivered", "returned"),
             }
         )  # fmt: skip
     with db.atomic():
@@ -107,6 +108,33 @@ def write_one(url: str, merchant_id: int, fmt: str, out: str) -> dict:
     }
 
 
+def overview_ms(url: str, merchant_id: int) -> dict:
+    """Milliseconds of each overview chart's queries for one merchant (median of 3 runs)."""
+    from statistics import median
+
+    from webapp import create_app
+    from webapp.overview_query import idle_bars, needs_action_bars, status_bars, transit_bars
+
+    home = tempfile.mkdtemp()
+    app = create_app({"PARCELDESK_HOME": home, "DATABASE_URL": url, "SECRET_KEY": "bench"})
+    charts = {
+        "status": lambda: status_bars(merchant_id),
+        "needs_action_by_carrier": lambda: needs_action_bars(merchant_id),
+        "idle_histogram": lambda: idle_bars(merchant_id, 7),
+        "median_transit": lambda: transit_bars(merchant_id),
+    }
+    timings = {}
+    with app.test_request_context():
+        for name, draw in charts.items():
+            runs = []
+            for _ in range(3):
+                began = time.perf_counter()
+                draw()
+                runs.append((time.perf_counter() - began) * 1000)
+            timings[name] = round(median(runs), 1)
+    return timings
+
+
 def main(quick: bool = False) -> dict:
     """Write CSV and XLSX reports of two sizes in subprocesses; return the figures."""
     sizes = [1_000, 10_000] if quick else [10_000, 100_000]
@@ -121,6 +149,7 @@ def main(quick: bool = False) -> dict:
                            str(merchant_id), out]  # fmt: skip
                 result = subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
                 figures[f"{fmt}_{size}"] = json.loads(result.stdout)
+        figures["overview_ms"] = {"rows": sizes[-1], **overview_ms(url, merchants[-1])}
     return figures
 
 
@@ -128,20 +157,30 @@ def _print_table(figures: dict):
     print("| report | rows | seconds | rows/s | peak RSS before → after (MB) | file (MB) |")
     print("|---|---:|---:|---:|---:|---:|")
     for key, f in figures.items():
+        if key == "overview_ms":
+            continue
         rate = f["rows"] / f["seconds"] if f["seconds"] else 0
         print(
             f"| {key.split('_')[0].upper()} | {f['rows']:,} | {f['seconds']} | {rate:,.0f} | "
             f"{f['rss_before_mb']} → {f['rss_peak_mb']} | {f['file_mb']} |"
         )
+    overview = dict(figures["overview_ms"])
+    print(f"\nOverview queries for one merchant with {overview.pop('rows'):,} shipments:\n")
+    print("| chart | ms |\n|---|---:|")
+    for name, ms in overview.items():
+        print(f"| {name} | {ms} |")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", nargs=4, metavar=("FORMAT", "URL", "MERCHANT", "OUT"))
+    parser.add_argument("--overview", nargs=2, metavar=("URL", "MERCHANT"), help="time charts only")
     args = parser.parse_args()
     if args.write:
         fmt, url, merchant, out = args.write
         print(json.dumps(write_one(url, int(merchant), fmt, out)))
+    elif args.overview:
+        print(json.dumps(overview_ms(args.overview[0], int(args.overview[1]))))
     else:
         _print_table(main(quick=args.quick))

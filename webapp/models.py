@@ -119,6 +119,8 @@ class Shipment(BaseModel):
             (("merchant", "status", "last_event_at"), False),
             (("merchant", "last_event_at"), False),
             (("merchant", "needs_action"), False),
+            # covers the overview's needs-action-by-carrier count without touching the rows
+            (("merchant", "needs_action", "carrier", "followup"), False),
             (("upload", "checked_at"), False),
             (("next_check_at",), False),
         )
