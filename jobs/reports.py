@@ -7,7 +7,7 @@ the same file for the same query.
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
-from peewee import fn
+from peewee import Case, fn
 
 from jobs import runtime
 from jobs.classify import explain
@@ -40,6 +40,8 @@ STATUS_COLUMN = HEADER.index("Status")
 TIME_COLUMN = HEADER.index("Last event time (UTC)")
 FOLLOWUP_LABELS = {state: state.capitalize() for state in FOLLOWUP_STATES}
 PRESETS = ("exceptions",)
+# The Exceptions report lists the most urgent first: what the merchant must act on today.
+URGENCY = ["alert", "undelivered", "pick_up", "in_transit", "returned", "not_found", "expired"]
 
 
 def exceptions(merchant_id: int, settings=None, now: datetime | None = None):
@@ -55,7 +57,11 @@ def exceptions(merchant_id: int, settings=None, now: datetime | None = None):
             | ((Shipment.status == "pick_up") & (Shipment.reason == "collection_deadline_near"))
             | ((Shipment.status == "in_transit") & Shipment.stalled)
         )
-        .order_by(Shipment.status, Shipment.last_event_at.asc(nulls="LAST"), Shipment.id)
+        .order_by(
+            Case(Shipment.status, [(key, rank) for rank, key in enumerate(URGENCY)], len(URGENCY)),
+            Shipment.last_event_at.asc(nulls="LAST"),
+            Shipment.id,
+        )
     )
 
 

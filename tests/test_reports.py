@@ -66,6 +66,7 @@ def test_csv_is_the_filtered_view_with_every_column(seeded, merchant_client):
 def test_exceptions_preset_holds_exactly_what_needs_action(seeded, merchant_client):
     rows = csv_download(merchant_client, "preset=exceptions")
     assert {r[NUMBER] for r in rows[1:]} == EXCEPTIONS
+    assert [r[NUMBER] for r in rows[1:3]] == ["EXALERT01", "EXUNDEL01"]  # most urgent first
     assert {s.tracking_number for s in exceptions(seeded.id)} == EXCEPTIONS
 
 
