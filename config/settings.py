@@ -26,14 +26,24 @@ DEFAULTS = {
     "SANDBOX_CLOCK_SPEED": 1.0,  # >1 makes sandbox histories unfold faster (demos)
     "RESOLVE_BATCH_SIZE": 40,
     "SWEEP_INTERVAL_SECONDS": 60,
+    "DIGEST_CRON": "0 6 * * *",  # when the daily digest goes out (cron expression, UTC)
+    "SMTP_HOST": "",  # empty: no digest is sent
+    "SMTP_PORT": 587,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "",
+    "SMTP_STARTTLS": True,
     **TIME_RULES,
 }
 
-_INTS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+_BOOLS = {k for k, v in DEFAULTS.items() if isinstance(v, bool)}
+_INTS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and k not in _BOOLS}
 _FLOATS = {k for k, v in DEFAULTS.items() if isinstance(v, float)}
 
 
 def _coerce(key, value):
+    if key in _BOOLS:
+        return value.strip().lower() in ("1", "true", "yes", "on")
     if key in _INTS:
         return int(value)
     if key in _FLOATS:

@@ -3,12 +3,15 @@
 from rq.cron import CronScheduler
 from rq.utils import now
 
+from jobs.digest import send_digests
 from jobs.queues import RESULT_TTL, queue
 from jobs.schedule import sweep
 
-# (function, queue, interval setting): every periodic job is idempotent, so a duplicate is harmless.
+# (function, queue, setting): the setting is an interval in seconds or a cron expression (text).
+# Every periodic job is idempotent, so a duplicate is harmless.
 PERIODIC = [
     (sweep, "low", "SWEEP_INTERVAL_SECONDS"),
+    (send_digests, "low", "DIGEST_CRON"),
 ]
 
 
@@ -27,10 +30,10 @@ class JsonCronScheduler(CronScheduler):
 
 
 def build_scheduler(connection, settings) -> CronScheduler:
-    """A cron scheduler with every PERIODIC job registered at its configured interval."""
+    """A cron scheduler with every PERIODIC job registered at its configured interval or cron."""
     scheduler = JsonCronScheduler(connection=connection)
-    for func, queue_name, interval_key in PERIODIC:
-        scheduler.register(
-            func, queue_name, interval=int(settings[interval_key]), result_ttl=RESULT_TTL
-        )
+    for func, queue_name, key in PERIODIC:
+        value = settings[key]
+        when = {"cron": value} if isinstance(value, str) else {"interval": int(value)}
+        scheduler.register(func, queue_name, result_ttl=RESULT_TTL, **when)
     return scheduler

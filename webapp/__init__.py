@@ -60,7 +60,17 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from webapp import account, auth, settings, shipments, uploads, webhooks
+    from webapp import (
+        account,
+        auth,
+        overview,
+        reports,
+        settings,
+        settings_digest,
+        shipments,
+        uploads,
+        webhooks,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
@@ -69,4 +79,7 @@ def _register_blueprints(app):
     app.register_blueprint(settings.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(overview.bp)
+    app.register_blueprint(settings_digest.bp)
     app.add_url_rule("/", "index", shipments.home)

@@ -1,4 +1,4 @@
-"""Pipeline and data commands of `parceldesk`: detect, classify, import, shipments."""
+"""Pipeline and data commands of `parceldesk`: detect, classify, import, shipments, report."""
 
 import json
 import shutil
@@ -24,6 +24,13 @@ def add_commands(sub):
     ships.add_argument("--status", metavar="KEY")
     ships.add_argument("--json", action="store_true")
     ships.set_defaults(run=run_shipments)
+    report = sub.add_parser("report", help="write a report file, the same as the web download")
+    report.add_argument("--merchant", required=True, metavar="EMAIL")
+    report.add_argument("--preset", choices=["exceptions"])
+    report.add_argument("--status", nargs="+", metavar="KEY", default=[])
+    report.add_argument("--format", required=True, choices=["csv", "xlsx"])
+    report.add_argument("-o", "--output", required=True, metavar="FILE")
+    report.set_defaults(run=run_report)
 
 
 def _lines(args_list):
@@ -141,6 +148,34 @@ def run_shipments(args):
                 f"{s.tracking_number:<30} {s.order_id or '':<14} {s.carrier or '-':<14} "
                 f"{s.status}/{s.reason}"
             )
+
+
+def run_report(args):
+    """Write the merchant's report (a preset, or one or more status tabs) to a file."""
+    from jobs.classify import STATUSES
+    from jobs.reports import report_query, report_rows, write_report
+    from webapp.cli import UserError
+    from webapp.grid_query import GridFilter
+    from webapp.models import Shipment
+
+    merchant = _merchant(args.merchant)
+    unknown = [key for key in args.status if key not in dict(STATUSES)]
+    if unknown:
+        raise UserError(
+            f"unknown status {unknown[0]}; use one of {', '.join(k for k, _ in STATUSES)}."
+        )
+    if args.preset and args.status:
+        raise UserError("give either --preset or --status, not both.")
+    # One status is exactly that grid tab; several are the All tab narrowed to them.
+    grid = GridFilter.from_args({"status": args.status[0]} if len(args.status) == 1 else {})
+    query = report_query(merchant.id, args.preset, grid)
+    if len(args.status) > 1:
+        query = query.where(Shipment.status.in_(args.status))
+    try:
+        count = write_report(report_rows(query), args.format, args.output)
+    except OSError as error:
+        raise UserError(f"cannot write {args.output}: {error.strerror}.") from None
+    print(f"{count} shipments written to {args.output}.", file=sys.stderr)
 
 
 def _iso(value):

@@ -1,11 +1,12 @@
 """The grid's filter state and the one query behind the grid, its counts and its reports."""
 
 from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
 
 from peewee import fn
 
 from jobs.classify import STATUSES
-from webapp.models import Shipment
+from webapp.models import Shipment, utcnow
 
 TABS = [("all", "All"), ("needs_action", "Needs action"), *STATUSES]
 SORTS = {
@@ -14,6 +15,15 @@ SORTS = {
     "status": (Shipment.status, Shipment.id),
     "ship_date": (Shipment.ship_date.desc(nulls="LAST"), Shipment.id.desc()),
     "newest": (Shipment.id.desc(),),
+}
+# Days without an update, as (first, last) whole days; the overview's histogram links to these.
+IDLE_BUCKETS = {
+    "0-1": (0, 1),
+    "2-3": (2, 3),
+    "4-7": (4, 7),
+    "8-14": (8, 14),
+    "15-30": (15, 30),
+    "31+": (31, None),
 }
 
 
@@ -24,6 +34,8 @@ class GridFilter:
     status: str = "all"
     q: str = ""
     sort: str = "last_event"
+    carrier: str = ""  # a carrier code, or "unknown" for parcels whose carrier is not known
+    idle: str = ""  # a key of IDLE_BUCKETS: days since the last event
 
     @classmethod
     def from_args(cls, args) -> "GridFilter":
@@ -34,6 +46,8 @@ class GridFilter:
             status=status if status in dict(TABS) else "all",
             q=args.get("q", "").strip()[:100],
             sort=sort if sort in SORTS else "last_event",
+            carrier=args.get("carrier", "").strip().lower()[:64],
+            idle=args.get("idle", "") if args.get("idle", "") in IDLE_BUCKETS else "",
         )
 
     def to_args(self, **changes) -> dict:
@@ -67,7 +81,25 @@ def shipments_matching(merchant_id: int, grid: GridFilter):
             | Shipment.customer_name.ilike(like)
             | Shipment.email.ilike(like)
         )
+    if grid.carrier:
+        rows = rows.where(
+            Shipment.carrier.is_null()
+            if grid.carrier == "unknown"
+            else Shipment.carrier == grid.carrier
+        )
+    if grid.idle:
+        rows = rows.where(idle_condition(grid.idle))
     return rows.order_by(*SORTS[grid.sort])
+
+
+def idle_condition(bucket: str, now=None):
+    """Last event between the bucket's first and last whole days ago (compared as times)."""
+    first, last = IDLE_BUCKETS[bucket]
+    now = now or utcnow()
+    condition = Shipment.last_event_at <= now - timedelta(days=first)
+    if last is not None:
+        condition &= Shipment.last_event_at > now - timedelta(days=last + 1)
+    return condition
 
 
 def status_counts(merchant_id: int) -> dict:

@@ -40,6 +40,9 @@ class Merchant(BaseModel):
     provider_key = TextField(null=True)  # API key, Fernet-encrypted (jobs/provider_keys.py)
     webhook_secret = TextField(null=True)  # AfterShip webhook secret, encrypted the same way
     webhook_token = CharField(max_length=64, null=True)  # names the merchant in webhook URLs
+    digest_opt_in = BooleanField(default=False)  # the daily exceptions email
+    digest_email = CharField(max_length=254, default="")  # empty: the account's email
+    digest_sent_on = DateField(null=True)  # UTC day of the last digest, so a re-run sends none
 
     # flask-login protocol
     is_authenticated = True
@@ -129,6 +132,8 @@ class Shipment(BaseModel):
             (("merchant", "status", "last_event_at"), False),
             (("merchant", "last_event_at"), False),
             (("merchant", "needs_action"), False),
+            # covers the overview's needs-action-by-carrier count without touching the rows
+            (("merchant", "needs_action", "carrier", "followup"), False),
             (("upload", "checked_at"), False),
             (("next_check_at",), False),
         )
