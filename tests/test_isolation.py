@@ -1,21 +1,109 @@
-"""No merchant can see, change or download another merchant's data."""
+"""No merchant can see, change or download another merchant's data: every route is tried."""
 
-from tests.conftest import run_jobs, sign_up
+import re
+
+import pytest
+
+from tests.conftest import csrf_from, run_jobs, sign_up
 from tests.test_thin_path import upload_csv
-from webapp.models import Upload
+from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload
+
+A_MARKERS = ("SBXALERTLOST01", "SBXDELIVERED01", "orders.csv", "Bob Baker", "Ann Archer")
+SKIPPED = {"static", "auth.logout", "account.delete"}  # these would end B's own session
 
 
-def test_another_merchant_gets_404_and_sees_nothing(app, merchant_client):
-    page = upload_csv(merchant_client)
+def snapshot():
+    """Everything of merchant A that B must not be able to change."""
+    a = Merchant.get(Merchant.email == "merchant-a@example.com")
+    rows = Shipment.select().where(Shipment.merchant == a).order_by(Shipment.id).dicts()
+    keep = ("id", "status", "followup", "note", "next_check_at", "order_id", "customer_name")
+    return (
+        [{k: r[k] for k in keep} for r in rows],
+        [(u.id, u.filename, u.state) for u in Upload.select().where(Upload.merchant == a)],
+        TrackingEvent.select().count(),
+        StatusChange.select().count(),
+        a.password_hash,
+    )
+
+
+def ids_of_a():
+    """Merchant A's ids, by the URL argument names routes use."""
+    a = Merchant.get(Merchant.email == "merchant-a@example.com")
+    shipment = Shipment.select().where(Shipment.merchant == a).first()
+    upload = Upload.select().where(Upload.merchant == a).first()
+    return {
+        "upload_id": upload.id,
+        "shipment_id": shipment.id,
+        "merchant_id": a.id,
+        "id": shipment.id,
+        "token": a.webhook_token or "no-token",
+    }
+
+
+def url_for_rule(rule, ids):
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:\w+:)?{name}>", str(ids.get(name, 1)), url)
+    return url
+
+
+@pytest.fixture
+def two_merchants(app, merchant_client):
+    upload_csv(merchant_client)
     run_jobs(app)
-    upload_id = Upload.get().id
     other = app.test_client()
     sign_up(other, "merchant-b@example.com")
-    for url in (page, f"/uploads/{upload_id}/rejected.csv", f"/uploads/{upload_id}/mapping"):
-        response = other.get(url)
-        assert response.status_code == 404, url
-        assert "SBX" not in response.get_data(as_text=True)
-    for url in ("/shipments", "/shipments?status=alert", "/shipments?q=SBX", "/uploads"):
+    upload_csv(other, "tracking\nSBXRETURNEDTOSENDER01\n", name="b.csv")
+    run_jobs(app)
+    return other
+
+
+def test_every_route_as_another_merchant_shows_and_changes_nothing(app, two_merchants):
+    other, ids, before = two_merchants, ids_of_a(), snapshot()
+    token = csrf_from(other, "/uploads")
+    tried = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED:
+            continue
+        url = url_for_rule(rule, ids)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if method == "GET":
+                response = other.get(url)
+            else:
+                response = other.post(
+                    url,
+                    data={
+                        "csrf_token": token,
+                        "ids": ids["shipment_id"],
+                        "shipment_id": ids["shipment_id"],
+                        "state": "resolved",
+                        "note": "B was here",
+                    },
+                    headers={"X-CSRFToken": token},
+                )
+            tried += 1
+            body = response.get_data(as_text=True)
+            leaked = [m for m in A_MARKERS if m in body]
+            assert not leaked, (method, url, response.status_code, leaked)
+            if rule.arguments and rule.endpoint.split(".")[0] not in ("webhooks",):
+                assert response.status_code in (400, 403, 404, 405, 422), (method, url)
+    assert tried > 20
+    assert snapshot() == before
+    assert other.get("/shipments").status_code == 200  # B stayed logged in throughout
+
+
+def test_merchant_b_sees_only_its_own_rows_everywhere(app, two_merchants):
+    other = two_merchants
+    for url in (
+        "/shipments",
+        "/shipments?status=returned",
+        "/shipments?q=SBX",
+        "/uploads",
+        "/overview",
+        "/reports/export?format=csv",
+        "/reports/export?format=csv&preset=exceptions",
+        "/account/export",
+    ):
         body = other.get(url).get_data(as_text=True)
-        assert "SBXALERTLOST01" not in body and "orders.csv" not in body, url
-    assert merchant_client.get(page).status_code == 200
+        assert not [m for m in A_MARKERS if m in body], url
+    assert "SBXRETURNEDTOSENDER01" in other.get("/shipments").get_data(as_text=True)
