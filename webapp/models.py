@@ -108,17 +108,36 @@ class Shipment(BaseModel):
     claimed_until = DateTimeField(null=True)
     followup = CharField(max_length=16, default="open")
     note = TextField(default="")
+    followup_at = DateTimeField(null=True)  # when the merchant last marked it contacted/resolved
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = (
             (("merchant", "tracking_number"), True),
-            (("merchant", "status", "last_event_at"), False),
-            (("merchant", "last_event_at"), False),
+            # The grid's keyset pages: every (tab, sort) walks one of these in order; the id
+            # breaks ties (SQLite has it implicitly, PostgreSQL needs it in the index).
+            (("merchant", "status", "last_event_at", "id"), False),
+            (("merchant", "last_event_at", "id"), False),
+            (("merchant", "status", "id"), False),  # status sort and the per-status counts
+            (("merchant", "ship_date", "id"), False),
+            (("merchant", "order_id"), False),  # order-id prefix search
+            (("merchant", "claimed_until"), False),  # "is anything running?" for live updates
             (("merchant", "needs_action"), False),
             (("upload", "checked_at"), False),
             (("next_check_at",), False),
         )
+
+
+# The Needs action tab and its count: only the queue's rows, in the grid's default order.
+Shipment.add_index(
+    Shipment.index(
+        Shipment.merchant,
+        Shipment.last_event_at,
+        Shipment.id,
+        where=(Shipment.needs_action == True) & (Shipment.followup != "resolved"),  # noqa: E712
+        name="shipment_needs_action_queue",
+    )
+)
 
 
 class TrackingEvent(BaseModel):
