@@ -122,13 +122,15 @@ class Shipment(BaseModel):
             (("merchant", "ship_date", "id"), False),
             (("merchant", "order_id"), False),  # order-id prefix search
             (("merchant", "claimed_until"), False),  # "is anything running?" for live updates
-            (("merchant", "needs_action"), False),
+            (("merchant", "checked_at"), False),  # the counts' data version (grid_counts)
+            (("merchant", "followup_at"), False),
             (("upload", "checked_at"), False),
             (("next_check_at",), False),
         )
 
 
-# The Needs action tab and its count: only the queue's rows, in the grid's default order.
+# Partial indexes: the Needs action tab and its count, and the "stalled only" filter, each hold
+# only their rows in the grid's default order.
 Shipment.add_index(
     Shipment.index(
         Shipment.merchant,
@@ -136,6 +138,15 @@ Shipment.add_index(
         Shipment.id,
         where=(Shipment.needs_action == True) & (Shipment.followup != "resolved"),  # noqa: E712
         name="shipment_needs_action_queue",
+    )
+)
+Shipment.add_index(
+    Shipment.index(
+        Shipment.merchant,
+        Shipment.last_event_at,
+        Shipment.id,
+        where=(Shipment.stalled == True),  # noqa: E712
+        name="shipment_stalled",
     )
 )
 

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from jobs.carriers import known_carriers
+from webapp.grid_counts import tab_counts
 from webapp.grid_paging import grid_page
 from webapp.grid_query import (
     SORT_LABELS,
@@ -13,7 +14,6 @@ from webapp.grid_query import (
     GridFilter,
     jobs_running,
     merchant_shipments,
-    status_counts,
 )
 from webapp.htmx import render
 from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
@@ -45,7 +45,7 @@ def grid_context(grid: GridFilter, selected=()) -> dict:
         "grid": grid,
         "tabs": TABS,
         "sorts": SORT_LABELS,
-        "counts": status_counts(current_user.id),
+        "counts": tab_counts(current_user.id),
         "highlight": HIGHLIGHT,
         "carriers": known_carriers(),
         "uploads": _recent_uploads(),
@@ -92,7 +92,7 @@ def live():
         "shipments/_live.html",
         grid=grid,
         tabs=TABS,
-        counts=status_counts(current_user.id),
+        counts=tab_counts(current_user.id),
         highlight=HIGHLIGHT,
         changed=list(changed),
         selected=selected,
