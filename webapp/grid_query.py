@@ -92,17 +92,19 @@ def merchant_shipments(merchant_id: int):
 
 def needs_action():
     """The follow-up queue: flagged by the classifier and not marked resolved by the merchant."""
-    # Written exactly as the partial index shipment_needs_action_queue, so both engines use it.
+    # Written exactly as the partial index shipment_needs_action_queue_v2, so both engines use it.
     return (Shipment.needs_action == True) & (Shipment.followup != "resolved")  # noqa: E712
 
 
-def search_condition(q: str):
+def search_condition(q: str, merchant_id: int):
     """Tracking number, order id, customer name or email containing `q` (prefix or substring)."""
     number = re.sub(r"[\s-]", "", q).upper()
     prefix = (Shipment.tracking_number >= number) & (Shipment.tracking_number < number + "\uffff")
     by_order = (Shipment.order_id >= q) & (Shipment.order_id < q + "\uffff")
     if NUMBER_LIKE.match(number):
-        return prefix | by_order  # two index ranges; no scan of the merchant's rows
+        # Two index ranges, found first (a handful of ids), then ordered; never a scan.
+        found = merchant_shipments(merchant_id).select(Shipment.id).where(prefix | by_order)
+        return Shipment.id.in_(found)
     like = f"%{q}%"
     return (
         Shipment.tracking_number.contains(number)
@@ -120,11 +122,11 @@ def _tab_condition(status: str):
     return None
 
 
-def filter_conditions(grid: GridFilter) -> list:
+def filter_conditions(grid: GridFilter, merchant_id: int) -> list:
     """The where-clauses of the filter's tab, search and filters (no cursor, no order)."""
     optional = [
         (grid.status, lambda: _tab_condition(grid.status)),
-        (grid.q, lambda: search_condition(grid.q)),
+        (grid.q, lambda: search_condition(grid.q, merchant_id)),
         (grid.carrier, lambda: Shipment.carrier == grid.carrier),
         (grid.upload, lambda: Shipment.upload == grid.upload),
         (grid.shipped_from, lambda: Shipment.ship_date >= date.fromisoformat(grid.shipped_from)),
@@ -139,7 +141,7 @@ def filter_conditions(grid: GridFilter) -> list:
 def shipments_in_view(merchant_id: int, grid: GridFilter):
     """The merchant's shipments matching the filter, unordered (bulk actions, exports)."""
     rows = merchant_shipments(merchant_id)
-    for condition in filter_conditions(grid):
+    for condition in filter_conditions(grid, merchant_id):
         rows = rows.where(condition)
     return rows
 

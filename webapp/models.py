@@ -136,8 +136,10 @@ Shipment.add_index(
         Shipment.merchant,
         Shipment.last_event_at,
         Shipment.id,
+        Shipment.needs_action,  # carried so that counting the queue never reads the table
+        Shipment.followup,
         where=(Shipment.needs_action == True) & (Shipment.followup != "resolved"),  # noqa: E712
-        name="shipment_needs_action_queue",
+        name="shipment_needs_action_queue_v2",
     )
 )
 Shipment.add_index(
@@ -145,6 +147,7 @@ Shipment.add_index(
         Shipment.merchant,
         Shipment.last_event_at,
         Shipment.id,
+        Shipment.stalled,
         where=(Shipment.stalled == True),  # noqa: E712
         name="shipment_stalled",
     )
