@@ -58,7 +58,7 @@ class GridFilter:
     @classmethod
     def from_args(cls, args) -> "GridFilter":
         """Read the filter from request args, falling back to defaults for unknown values."""
-        upload = args.get("upload", "")
+        upload = str(args.get("upload", ""))
         return cls(
             status=_choice(args.get("status", "all"), dict(TABS), "all"),
             q=args.get("q", "").strip()[:100],

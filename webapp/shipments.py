@@ -15,7 +15,7 @@ from webapp.grid_query import (
     jobs_running,
     merchant_shipments,
 )
-from webapp.htmx import render
+from webapp.htmx import render, wants_partial
 from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
@@ -83,6 +83,8 @@ def index():
 def live():
     """The small polled partial: counts, and the visible rows that changed since the last poll."""
     grid = GridFilter.from_args(request.args)
+    if not wants_partial():  # opened directly: the grid page of the same view
+        return render("shipments/index.html", "shipments/_grid.html", **grid_context(grid))
     visible = [int(i) for i in request.args.getlist("visible") if i.isdigit()][:200]
     selected = {int(i) for i in request.args.getlist("ids") if i.isdigit()}
     since = _since(request.args.get("since", ""))
