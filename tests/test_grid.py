@@ -40,6 +40,11 @@ def numbers_in(body: str) -> list[str]:
 @pytest.fixture
 def sample(merchant_client):
     """A small, varied grid for merchant A, and one shipment of merchant B."""
+    return make_sample()
+
+
+def make_sample():
+    """Five shipments of merchant-a (one per kind of row) and one of merchant-b."""
     me = merchant_id()
     upload = Upload.create(merchant=me, filename="orders.csv", state="done")
     add(me, "AAA1001", status="alert", reason="lost", needs_action=True, order_id="#1001",
