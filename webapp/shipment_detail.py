@@ -41,7 +41,7 @@ def detail_context(shipment: Shipment) -> dict:
         "s": shipment,
         "events": TrackingEvent.select()
         .where(TrackingEvent.shipment == shipment.id)
-        .order_by(TrackingEvent.time.desc())
+        .order_by(TrackingEvent.time.desc(), TrackingEvent.id.desc())
         .limit(TIMELINE_LIMIT),
         "changes": StatusChange.select()
         .where(StatusChange.shipment == shipment.id)
