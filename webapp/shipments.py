@@ -38,6 +38,7 @@ def days_since(moment) -> int | None:
 
 def grid_context(grid: GridFilter, selected=()) -> dict:
     """Everything _grid.html needs for the merchant's view `grid`."""
+    polling = live_context()  # before the query: a change made meanwhile shows at the next poll
     rows, next_cursor = grid_page(current_user.id, grid, PAGE_SIZE)
     return {
         "shipments": rows,
@@ -51,7 +52,7 @@ def grid_context(grid: GridFilter, selected=()) -> dict:
         "uploads": _recent_uploads(),
         "followup_states": FOLLOWUP_STATES,
         "selected": set(selected),
-        "live": live_context(),
+        "live": polling,
     }
 
 
@@ -88,6 +89,7 @@ def live():
     visible = [int(i) for i in request.args.getlist("visible") if i.isdigit()][:200]
     selected = {int(i) for i in request.args.getlist("ids") if i.isdigit()}
     since = _since(request.args.get("since", ""))
+    polling = live_context()  # its time is taken first, so no change falls between two polls
     changed = merchant_shipments(current_user.id).where(_changed_since(since, visible))
     return render(
         "shipments/_live.html",
@@ -98,7 +100,7 @@ def live():
         highlight=HIGHLIGHT,
         changed=list(changed),
         selected=selected,
-        live=live_context(),
+        live=polling,
     )
 
 
