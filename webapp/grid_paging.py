@@ -59,6 +59,8 @@ def grid_page(merchant_id: int, grid: GridFilter, size: int):
     if column is None:
         rows = base.where(_id_after(direction, cursor[1])) if cursor else base
         rows = list(rows.order_by(_id_order(direction)).limit(size + 1))
+    elif grid.q:  # the matches are few and already found by the search: one sorted query
+        rows = _one_query(base, column, direction, cursor, size + 1)
     else:
         rows = _two_segments(base, column, direction, cursor, size + 1)
     more = len(rows) > size
@@ -80,3 +82,15 @@ def _two_segments(base, column, direction, cursor, limit):
             empty = empty.where(_id_after(direction, cursor[1]))
         rows += list(empty.order_by(_id_order(direction)).limit(limit - len(rows)))
     return rows
+
+
+def _one_query(base, column, direction, cursor, limit):
+    """The same order as _two_segments in a single statement (NULLs last on both engines)."""
+    if cursor is not None:
+        value, ident = cursor
+        if value is None:
+            base = base.where(column.is_null() & _id_after(direction, ident))
+        else:
+            base = base.where(_after(column, direction, value, ident) | column.is_null())
+    order = column.desc(nulls="LAST") if direction == "desc" else column.asc(nulls="LAST")
+    return list(base.order_by(order, _id_order(direction)).limit(limit))
