@@ -56,6 +56,8 @@ def test_triage_a_problem_parcel(app, page):
 
     page.locator("#tabs a.tab-all").click()
     page.wait_for_url(re.compile(r"/shipments$"))
+    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 4")
+    page.locator("#tabs a.tab-all[aria-current]").wait_for()  # the swap has settled
     page.get_by_label("Search").fill("SBXUNDELIVEREDABSENT01")
     page.wait_for_url(re.compile(r"q=SBXUNDELIVEREDABSENT01"))
     page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 1")
