@@ -1,21 +1,34 @@
 """The grid's filter state and the one query behind the grid, its counts and its reports."""
 
-from dataclasses import asdict, dataclass, replace
-from datetime import timedelta
+import re
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date, timedelta
 
 from peewee import fn
 
 from jobs.classify import STATUSES
-from webapp.models import Shipment, utcnow
+from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
 
 TABS = [("all", "All"), ("needs_action", "Needs action"), *STATUSES]
-SORTS = {
-    "last_event": (Shipment.last_event_at.desc(nulls="LAST"), Shipment.id.desc()),
-    "oldest_event": (Shipment.last_event_at.asc(nulls="LAST"), Shipment.id),
-    "status": (Shipment.status, Shipment.id),
-    "ship_date": (Shipment.ship_date.desc(nulls="LAST"), Shipment.id.desc()),
-    "newest": (Shipment.id.desc(),),
+SORT_LABELS = {
+    "last_event": "Latest event first",
+    "oldest_event": "Days without update",
+    "status": "Status",
+    "ship_date": "Ship date (newest first)",
+    "newest": "Newest upload",
 }
+SORTS = {  # column (or None for the id alone) and direction; the id breaks ties the same way
+    "last_event": (Shipment.last_event_at, "desc"),
+    "oldest_event": (Shipment.last_event_at, "asc"),
+    "status": (Shipment.status, "asc"),
+    "ship_date": (Shipment.ship_date, "desc"),
+    "newest": (None, "desc"),
+}
+RUNNING_UPLOADS = ("queued", "parsing", "resolving")
+# A pasted number: search it by prefix through the indexes instead of scanning every row.
+NUMBER_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9]{8,}$")
+
+
 # Days without an update, as (first, last) whole days; the overview's histogram links to these.
 IDLE_BUCKETS = {
     "0-1": (0, 1),
@@ -27,6 +40,17 @@ IDLE_BUCKETS = {
 }
 
 
+def _date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except (TypeError, ValueError):
+        return ""
+
+
+def _choice(value, allowed, default):
+    return value if value in allowed else default
+
+
 @dataclass(frozen=True)
 class GridFilter:
     """What the merchant is looking at; it lives in the URL's query string."""
@@ -36,24 +60,42 @@ class GridFilter:
     sort: str = "last_event"
     carrier: str = ""  # a carrier code, or "unknown" for parcels whose carrier is not known
     idle: str = ""  # a key of IDLE_BUCKETS: days since the last event
+    upload: int | None = None
+    shipped_from: str = ""
+    shipped_to: str = ""
+    followup: str = ""
+    stalled: bool = False
+    after: str = ""  # keyset cursor: the last row of the previous page
 
     @classmethod
     def from_args(cls, args) -> "GridFilter":
         """Read the filter from request args, falling back to defaults for unknown values."""
-        status = args.get("status", "all")
-        sort = args.get("sort", "last_event")
+        upload = str(args.get("upload", ""))
         return cls(
-            status=status if status in dict(TABS) else "all",
+            status=_choice(args.get("status", "all"), dict(TABS), "all"),
             q=args.get("q", "").strip()[:100],
-            sort=sort if sort in SORTS else "last_event",
+            sort=_choice(args.get("sort", "last_event"), SORTS, "last_event"),
             carrier=args.get("carrier", "").strip().lower()[:64],
-            idle=args.get("idle", "") if args.get("idle", "") in IDLE_BUCKETS else "",
+            idle=_choice(args.get("idle", ""), IDLE_BUCKETS, ""),
+            upload=int(upload) if upload.isdigit() else None,
+            shipped_from=_date(args.get("shipped_from", "")),
+            shipped_to=_date(args.get("shipped_to", "")),
+            followup=_choice(args.get("followup", ""), FOLLOWUP_STATES, ""),
+            stalled=args.get("stalled", "") in ("1", "on", "true"),
+            after=args.get("after", "")[:80],
         )
 
     def to_args(self, **changes) -> dict:
-        """Query-string arguments of this filter with `changes`, defaults left out."""
+        """Query-string arguments of this filter with `changes`, defaults left out.
+
+        Any change other than the cursor itself starts again at the first page.
+        """
+        if "after" not in changes:
+            changes["after"] = ""
         values = asdict(replace(self, **changes))
-        return {k: v for k, v in values.items() if v not in ("", None, getattr(GridFilter, k))}
+        values["stalled"] = "1" if values["stalled"] else ""
+        defaults = {f.name: f.default for f in fields(GridFilter)}
+        return {k: v for k, v in values.items() if v not in ("", None, False, defaults[k])}
 
 
 def merchant_shipments(merchant_id: int):
@@ -63,33 +105,58 @@ def merchant_shipments(merchant_id: int):
 
 def needs_action():
     """The follow-up queue: flagged by the classifier and not marked resolved by the merchant."""
-    return Shipment.needs_action & (Shipment.followup != "resolved")
+    # Written exactly as the partial index shipment_needs_action_queue_v2, so both engines use it.
+    return (Shipment.needs_action == True) & (Shipment.followup != "resolved")  # noqa: E712
 
 
-def shipments_matching(merchant_id: int, grid: GridFilter):
-    """The merchant's shipments in the filter's tab matching its search, in its sort order."""
-    rows = merchant_shipments(merchant_id)
-    if grid.status == "needs_action":
-        rows = rows.where(needs_action())
-    elif grid.status != "all":
-        rows = rows.where(Shipment.status == grid.status)
-    if grid.q:
-        like = f"%{grid.q}%"
-        rows = rows.where(
-            Shipment.tracking_number.contains(grid.q.upper().replace(" ", ""))
-            | Shipment.order_id.ilike(like)
-            | Shipment.customer_name.ilike(like)
-            | Shipment.email.ilike(like)
-        )
-    if grid.carrier:
-        rows = rows.where(
-            Shipment.carrier.is_null()
-            if grid.carrier == "unknown"
-            else Shipment.carrier == grid.carrier
-        )
-    if grid.idle:
-        rows = rows.where(idle_condition(grid.idle))
-    return rows.order_by(*SORTS[grid.sort])
+def search_condition(q: str, merchant_id: int):
+    """Tracking number, order id, customer name or email containing `q` (prefix or substring)."""
+    number = re.sub(r"[\s-]", "", q).upper()
+    prefix = (Shipment.tracking_number >= number) & (Shipment.tracking_number < number + "\uffff")
+    by_order = (Shipment.order_id >= q) & (Shipment.order_id < q + "\uffff")
+    if NUMBER_LIKE.match(number):
+        # Two index ranges, found first (a handful of ids), then ordered; never a scan.
+        found = merchant_shipments(merchant_id).select(Shipment.id).where(prefix | by_order)
+        return Shipment.id.in_(found)
+    like = f"%{q}%"
+    matching = (
+        Shipment.tracking_number.contains(number)
+        | Shipment.order_id.ilike(like)
+        | Shipment.customer_name.ilike(like)
+        | Shipment.email.ilike(like)
+    )
+    # One pass over the merchant's rows in storage order, then a sort of the matches: a rare
+    # word must not cost a walk of the whole table in the grid's order (one lookup per row).
+    return Shipment.id.in_(merchant_shipments(merchant_id).select(Shipment.id).where(matching))
+
+
+def _tab_condition(status: str):
+    if status == "needs_action":
+        return needs_action()
+    if status != "all":
+        return Shipment.status == status
+    return None
+
+
+def filter_conditions(grid: GridFilter, merchant_id: int) -> list:
+    """The where-clauses of the filter's tab, search and filters (no cursor, no order)."""
+    optional = [
+        (grid.status, lambda: _tab_condition(grid.status)),
+        (grid.q, lambda: search_condition(grid.q, merchant_id)),
+        (grid.carrier, lambda: _carrier_condition(grid.carrier)),
+        (grid.idle, lambda: idle_condition(grid.idle)),
+        (grid.upload, lambda: Shipment.upload == grid.upload),
+        (grid.shipped_from, lambda: Shipment.ship_date >= date.fromisoformat(grid.shipped_from)),
+        (grid.shipped_to, lambda: Shipment.ship_date <= date.fromisoformat(grid.shipped_to)),
+        (grid.followup, lambda: Shipment.followup == grid.followup),
+        (grid.stalled, lambda: Shipment.stalled == True),  # noqa: E712 (SQL, not Python)
+    ]
+    conditions = [make() for value, make in optional if value]
+    return [c for c in conditions if c is not None]
+
+
+def _carrier_condition(carrier: str):
+    return Shipment.carrier.is_null() if carrier == "unknown" else Shipment.carrier == carrier
 
 
 def idle_condition(bucket: str, now=None):
@@ -102,8 +169,28 @@ def idle_condition(bucket: str, now=None):
     return condition
 
 
+def shipments_in_view(merchant_id: int, grid: GridFilter):
+    """The merchant's shipments matching the filter, unordered (bulk actions, exports)."""
+    rows = merchant_shipments(merchant_id)
+    for condition in filter_conditions(grid, merchant_id):
+        rows = rows.where(condition)
+    return rows
+
+
+def shipments_matching(merchant_id: int, grid: GridFilter):
+    """The merchant's shipments in the filter's tab matching its search, in its sort order."""
+    column, direction = SORTS[grid.sort]
+    order = [] if column is None else [_ordered(column, direction)]
+    order.append(Shipment.id.desc() if direction == "desc" else Shipment.id.asc())
+    return shipments_in_view(merchant_id, grid).order_by(*order)
+
+
+def _ordered(column, direction):
+    return column.desc(nulls="LAST") if direction == "desc" else column.asc(nulls="LAST")
+
+
 def status_counts(merchant_id: int) -> dict:
-    """Shipments per status tab, plus 'all' and 'needs_action'."""
+    """Shipments per status tab, plus 'all' and 'needs_action' (both answered from indexes)."""
     rows = (
         Shipment.select(Shipment.status, fn.COUNT(Shipment.id))
         .where(Shipment.merchant == merchant_id)
@@ -113,5 +200,20 @@ def status_counts(merchant_id: int) -> dict:
     counts = {key: 0 for key, _ in STATUSES}
     counts.update(dict(rows))
     counts["all"] = sum(counts[key] for key, _ in STATUSES)
-    counts["needs_action"] = merchant_shipments(merchant_id).where(needs_action()).count()
+    counts["needs_action"] = (
+        Shipment.select(fn.COUNT(Shipment.id))
+        .where(Shipment.merchant == merchant_id, needs_action())
+        .scalar()
+    )
     return counts
+
+
+def jobs_running(merchant_id: int) -> bool:
+    """True while an upload of the merchant is being imported or any of its shipments is leased."""
+    uploading = Upload.select(Upload.id).where(
+        Upload.merchant == merchant_id, Upload.state.in_(RUNNING_UPLOADS)
+    )
+    leased = Shipment.select(Shipment.id).where(
+        Shipment.merchant == merchant_id, Shipment.claimed_until > utcnow()
+    )
+    return uploading.exists() or leased.exists()

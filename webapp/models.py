@@ -124,19 +124,52 @@ class Shipment(BaseModel):
     claimed_until = DateTimeField(null=True)
     followup = CharField(max_length=16, default="open")
     note = TextField(default="")
+    followup_at = DateTimeField(null=True)  # when the merchant last marked it contacted/resolved
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = (
             (("merchant", "tracking_number"), True),
-            (("merchant", "status", "last_event_at"), False),
-            (("merchant", "last_event_at"), False),
-            (("merchant", "needs_action"), False),
+            # The grid's keyset pages: every (tab, sort) walks one of these in order; the id
+            # breaks ties (SQLite has it implicitly, PostgreSQL needs it in the index).
+            (("merchant", "status", "last_event_at", "id"), False),
+            (("merchant", "last_event_at", "id"), False),
+            (("merchant", "status", "id"), False),  # status sort and the per-status counts
+            (("merchant", "ship_date", "id"), False),
+            (("merchant", "order_id"), False),  # order-id prefix search
+            (("merchant", "claimed_until"), False),  # "is anything running?" for live updates
+            (("merchant", "checked_at"), False),  # the counts' data version (grid_counts)
+            (("merchant", "followup_at"), False),
             # covers the overview's needs-action-by-carrier count without touching the rows
             (("merchant", "needs_action", "carrier", "followup"), False),
             (("upload", "checked_at"), False),
             (("next_check_at",), False),
         )
+
+
+# Partial indexes: the Needs action tab and its count, and the "stalled only" filter, each hold
+# only their rows in the grid's default order.
+Shipment.add_index(
+    Shipment.index(
+        Shipment.merchant,
+        Shipment.last_event_at,
+        Shipment.id,
+        Shipment.needs_action,  # carried so that counting the queue never reads the table
+        Shipment.followup,
+        where=(Shipment.needs_action == True) & (Shipment.followup != "resolved"),  # noqa: E712
+        name="shipment_needs_action_queue_v2",
+    )
+)
+Shipment.add_index(
+    Shipment.index(
+        Shipment.merchant,
+        Shipment.last_event_at,
+        Shipment.id,
+        Shipment.stalled,
+        where=(Shipment.stalled == True),  # noqa: E712
+        name="shipment_stalled",
+    )
+)
 
 
 class TrackingEvent(BaseModel):

@@ -1,14 +1,27 @@
-"""The shipments grid: status tabs with counts, search, sort, paging."""
+"""The shipments grid: tabs with counts, search, filters, sorts, keyset pages, live updates."""
+
+from datetime import datetime
 
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.grid_query import TABS, GridFilter, shipments_matching, status_counts
-from webapp.htmx import render
+from jobs.carriers import known_carriers
+from webapp.grid_counts import tab_counts
+from webapp.grid_paging import grid_page
+from webapp.grid_query import (
+    SORT_LABELS,
+    TABS,
+    GridFilter,
+    jobs_running,
+    merchant_shipments,
+)
+from webapp.htmx import render, wants_partial
+from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 PAGE_SIZE = 50
 HIGHLIGHT = {"alert", "undelivered"}
+LIVE_EVERY = "2s"
 
 
 def home():
@@ -17,21 +30,92 @@ def home():
     return redirect(url_for(target))
 
 
+@bp.app_template_global()
+def days_since(moment) -> int | None:
+    """Whole days from `moment` (naive UTC) to now, for "days without update"."""
+    return (utcnow() - moment).days if moment else None
+
+
+def grid_context(grid: GridFilter, selected=()) -> dict:
+    """Everything _grid.html needs for the merchant's view `grid`."""
+    polling = live_context()  # before the query: a change made meanwhile shows at the next poll
+    rows, next_cursor = grid_page(current_user.id, grid, PAGE_SIZE)
+    return {
+        "shipments": rows,
+        "next_cursor": next_cursor,
+        "grid": grid,
+        "tabs": TABS,
+        "sorts": SORT_LABELS,
+        "counts": tab_counts(current_user.id),
+        "highlight": HIGHLIGHT,
+        "carriers": known_carriers(),
+        "uploads": _recent_uploads(),
+        "followup_states": FOLLOWUP_STATES,
+        "selected": set(selected),
+        "live": polling,
+    }
+
+
+def live_context() -> dict:
+    """Whether the grid polls, and the server time its next poll asks for changes since."""
+    running = jobs_running(current_user.id)
+    return {"running": running, "since": utcnow().isoformat(), "every": LIVE_EVERY}
+
+
+def _recent_uploads():
+    return (
+        Upload.select(Upload.id, Upload.filename, Upload.created_at)
+        .where(Upload.merchant == current_user.id)
+        .order_by(Upload.id.desc())
+        .limit(100)
+    )
+
+
 @bp.get("")
 @login_required
 def index():
-    """The grid page; htmx requests get only the grid partial (tabs, table, pager)."""
+    """The grid page; htmx requests get only the grid partial (tabs, filters, table, pager)."""
     grid = GridFilter.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = list(shipments_matching(current_user.id, grid).paginate(page, PAGE_SIZE + 1))
+    return render("shipments/index.html", "shipments/_grid.html", **grid_context(grid))
+
+
+@bp.get("/live")
+@login_required
+def live():
+    """The small polled partial: counts, and the visible rows that changed since the last poll."""
+    grid = GridFilter.from_args(request.args)
+    if not wants_partial():  # opened directly: the grid page of the same view
+        return render("shipments/index.html", "shipments/_grid.html", **grid_context(grid))
+    visible = [int(i) for i in request.args.getlist("visible") if i.isdigit()][:200]
+    selected = {int(i) for i in request.args.getlist("ids") if i.isdigit()}
+    since = _since(request.args.get("since", ""))
+    polling = live_context()  # its time is taken first, so no change falls between two polls
+    changed = merchant_shipments(current_user.id).where(_changed_since(since, visible))
     return render(
-        "shipments/index.html",
-        "shipments/_grid.html",
-        shipments=rows[:PAGE_SIZE],
-        has_next=len(rows) > PAGE_SIZE,
-        page=page,
+        "shipments/_live.html",
+        "shipments/_live.html",
         grid=grid,
         tabs=TABS,
-        counts=status_counts(current_user.id),
+        counts=tab_counts(current_user.id),
         highlight=HIGHLIGHT,
+        changed=list(changed),
+        selected=selected,
+        live=polling,
     )
+
+
+def _since(text):
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return utcnow()
+
+
+def _changed_since(since, visible):
+    return Shipment.id.in_(visible or [0]) & (
+        (Shipment.checked_at >= since) | (Shipment.followup_at >= since)
+    )
+
+
+# The detail and follow-up views register on this blueprint.
+from webapp import followup, shipment_detail  # noqa: E402, F401

@@ -1,0 +1,96 @@
+"""Keyset paging of the grid: each page starts after the last row of the previous one."""
+
+from datetime import date, datetime
+
+from webapp.grid_query import SORTS, GridFilter, shipments_in_view
+from webapp.models import Shipment
+
+
+def encode_cursor(shipment, sort: str) -> str:
+    """The cursor after `shipment` in `sort` order: 'value~id', the value empty for NULL."""
+    column, _ = SORTS[sort]
+    value = None if column is None else getattr(shipment, column.name)
+    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else value
+    return f"{text}~{shipment.id}"
+
+
+def decode_cursor(cursor: str, sort: str):
+    """(value, id) of a cursor, or None when it is missing or malformed."""
+    text, _, ident = cursor.rpartition("~")
+    if not ident.isdigit():
+        return None
+    column, _ = SORTS[sort]
+    if column is None or text == "":
+        return None if column is None and text else (None, int(ident))
+    try:
+        return _parse(column, text), int(ident)
+    except ValueError:
+        return None
+
+
+def _parse(column, text):
+    if column is Shipment.last_event_at:
+        return datetime.fromisoformat(text)
+    if column is Shipment.ship_date:
+        return date.fromisoformat(text)
+    return text
+
+
+def _after(column, direction, value, ident):
+    """Rows after (value, ident): a range the index walks, then the tie-break on the id."""
+    if direction == "desc":
+        return (column <= value) & ((column < value) | (Shipment.id < ident))
+    return (column >= value) & ((column > value) | (Shipment.id > ident))
+
+
+def _id_after(direction, ident):
+    return Shipment.id < ident if direction == "desc" else Shipment.id > ident
+
+
+def _id_order(direction):
+    return Shipment.id.desc() if direction == "desc" else Shipment.id.asc()
+
+
+def grid_page(merchant_id: int, grid: GridFilter, size: int):
+    """One page of the view after the filter's cursor, and the cursor of the next page (or '')."""
+    column, direction = SORTS[grid.sort]
+    cursor = decode_cursor(grid.after, grid.sort) if grid.after else None
+    base = shipments_in_view(merchant_id, grid)
+    if column is None:
+        rows = base.where(_id_after(direction, cursor[1])) if cursor else base
+        rows = list(rows.order_by(_id_order(direction)).limit(size + 1))
+    elif grid.q:  # the matches are few and already found by the search: one sorted query
+        rows = _one_query(base, column, direction, cursor, size + 1)
+    else:
+        rows = _two_segments(base, column, direction, cursor, size + 1)
+    more = len(rows) > size
+    return rows[:size], encode_cursor(rows[size - 1], grid.sort) if more else ""
+
+
+def _two_segments(base, column, direction, cursor, limit):
+    """Rows with a value in index order, then rows without one (NULLs last on both engines)."""
+    rows = []
+    if cursor is None or cursor[0] is not None:
+        valued = base.where(column.is_null(False))
+        if cursor is not None:
+            valued = valued.where(_after(column, direction, *cursor))
+        order = column.desc() if direction == "desc" else column.asc()
+        rows = list(valued.order_by(order, _id_order(direction)).limit(limit))
+    if len(rows) < limit and column.null:
+        empty = base.where(column.is_null())
+        if cursor is not None and cursor[0] is None:
+            empty = empty.where(_id_after(direction, cursor[1]))
+        rows += list(empty.order_by(_id_order(direction)).limit(limit - len(rows)))
+    return rows
+
+
+def _one_query(base, column, direction, cursor, limit):
+    """The same order as _two_segments in a single statement (NULLs last on both engines)."""
+    if cursor is not None:
+        value, ident = cursor
+        if value is None:
+            base = base.where(column.is_null() & _id_after(direction, ident))
+        else:
+            base = base.where(_after(column, direction, value, ident) | column.is_null())
+    order = column.desc(nulls="LAST") if direction == "desc" else column.asc(nulls="LAST")
+    return list(base.order_by(order, _id_order(direction)).limit(limit))
