@@ -128,3 +128,16 @@ def test_keyboard_alone_reaches_every_control(app, page):
     texts = [text for *_, text in _focus_path(page, 12)]
     assert "Mark contacted" in texts and "Mark resolved" in texts
     shot(page, "7-keyboard-focus")
+
+
+def test_download_the_filtered_view(app, page, tmp_path):
+    sign_up_and_upload(page, app)
+    page.goto("/shipments?status=alert")
+    page.get_by_text("Download", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="This view as CSV").click()
+    saved = tmp_path / "view.csv"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    assert "SBXALERTLOST01" in text
+    assert "SBXDELIVERED01" not in text and "SBXUNDELIVEREDABSENT01" not in text
