@@ -25,6 +25,8 @@ DEFAULTS = {
     "SANDBOX_CLOCK_SPEED": 1.0,  # >1 makes sandbox histories unfold faster (demos)
     "RESOLVE_BATCH_SIZE": 40,
     "SWEEP_INTERVAL_SECONDS": 60,
+    "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
+    "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
     **TIME_RULES,
 }
 

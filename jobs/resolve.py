@@ -1,6 +1,7 @@
 """Resolve shipments: ask the provider, store events, classify, schedule the next check."""
 
 import logging
+import uuid
 from datetime import UTC, datetime
 
 from peewee import fn
@@ -10,7 +11,7 @@ from jobs.classify import classify
 from jobs.events import Event
 from jobs.providers import get_provider
 from jobs.providers.base import PermanentError, Query, TransientError
-from jobs.schedule import next_check_at
+from jobs.schedule import LEASE, next_check_at
 from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,13 @@ def naive(value: datetime) -> datetime:
 def resolve_batch(shipment_ids: list[int]) -> dict:
     """Fetch, store and classify the given shipments that are still due.
 
-    Safe to re-run: a shipment already checked is no longer due and is skipped, events are
-    unique per (shipment, time, text), and classification is a pure function of the events.
+    Safe to re-run, and to run twice at once: the rows are claimed atomically first, a
+    shipment already checked is no longer due and is skipped, events are unique per
+    (shipment, time, text), and classification is a pure function of the events.
     """
     settings = runtime.setup()
     now = utcnow()
-    shipments = list(
-        Shipment.select().where(Shipment.id.in_(shipment_ids), Shipment.next_check_at <= now)
-    )
+    shipments = _claim(shipment_ids, now)
     if not shipments:
         return {"resolved": 0}
     provider = get_provider(settings)
@@ -56,8 +56,24 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
     return {"resolved": len(shipments)}
 
 
+def _claim(shipment_ids, now) -> list:
+    """Take the due rows among `shipment_ids` for this job alone, and return them.
+
+    One UPDATE moves them out of "due" (by the lease, longer than the job timeout, so a killed
+    job's rows come back) and stamps them with a token; a concurrent job's UPDATE then finds
+    them no longer due, on SQLite (single writer) and PostgreSQL (row locks, re-checked WHERE).
+    """
+    token = uuid.uuid4().hex
+    Shipment.update(claim_token=token, next_check_at=now + LEASE).where(
+        Shipment.id.in_(shipment_ids), Shipment.next_check_at <= now
+    ).execute()
+    return list(Shipment.select().where(Shipment.claim_token == token))
+
+
 def _release(shipments):
-    Shipment.update(claimed_until=None).where(Shipment.id.in_([s.id for s in shipments])).execute()
+    Shipment.update(claimed_until=None, claim_token=None, next_check_at=utcnow()).where(
+        Shipment.id.in_([s.id for s in shipments])
+    ).execute()
 
 
 def _known_events(shipments) -> dict[int, list[Event]]:
@@ -110,6 +126,7 @@ def _apply(shipment, result, known, provider_name, settings, now):
         "stalled": verdict.stalled,
         "checked_at": now,
         "claimed_until": None,
+        "claim_token": None,
         "last_event_at": naive(latest.time) if latest else None,
         "last_event_text": latest.text[:TEXT_LIMIT] if latest else None,
         "last_event_location": latest.location if latest else None,

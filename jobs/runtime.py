@@ -1,7 +1,9 @@
 """Process-wide settings and database for job code, which runs outside any Flask app."""
 
+from rq import Worker
+
 from config import settings as settings_module
-from webapp.database import ensure_schema, open_database
+from webapp.database import ensure_schema, open_database, release_connections
 from webapp.models import db
 
 _settings = {}
@@ -18,6 +20,24 @@ def setup() -> dict:
     if not _settings:
         configure(settings_module.load())
     if db.obj is None:
-        open_database(_settings["DATABASE_URL"])
+        open_database(
+            _settings["DATABASE_URL"],
+            _settings.get("DB_POOL_SIZE", 10),
+            _settings.get("DB_STALE_TIMEOUT", 300),
+        )
         ensure_schema()
     return _settings
+
+
+class JobWorker(Worker):
+    """RQ's forking worker; each job's work horse hangs up its database connection at the end.
+
+    The horse is a fork of the worker, so the worker itself must hold no open connection when
+    it forks (see `parceldesk worker`), and the horse must not leave one dangling when it exits.
+    """
+
+    def perform_job(self, job, queue, execution) -> bool:
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            release_connections(everything=True)

@@ -39,6 +39,7 @@ def _parser():
     web.set_defaults(run=_run_web)
     worker = sub.add_parser("worker", help="one RQ worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("--pool", type=int, default=1, metavar="N", help="run N workers (RQ pool)")
     worker.set_defaults(run=_run_worker)
     sub.add_parser("cron", help="the periodic-job scheduler").set_defaults(run=_run_cron)
     create = sub.add_parser("create-merchant", help="create a merchant account")
@@ -77,15 +78,27 @@ def _run_web(args):
 
 
 def _run_worker(args):
-    from rq import Worker
+    from rq import WorkerPool
     from rq.serializers import JSONSerializer
 
     from jobs.queues import QUEUE_NAMES, queue, redis_connection
+    from jobs.runtime import JobWorker
+    from webapp.database import release_connections
 
     settings = setup()
+    release_connections(everything=True)  # work horses are forks: they must not share it
     connection = redis_connection(settings)
+    if args.pool > 1:
+        pool = WorkerPool(
+            QUEUE_NAMES,
+            connection=connection,
+            num_workers=args.pool,
+            worker_class=JobWorker,
+            serializer=JSONSerializer,
+        )
+        return pool.start(burst=args.burst)
     queues = [queue(name, connection) for name in QUEUE_NAMES]
-    worker = Worker(queues, connection=connection, serializer=JSONSerializer)
+    worker = JobWorker(queues, connection=connection, serializer=JSONSerializer)
     worker.work(burst=args.burst, with_scheduler=True)
 
 

@@ -15,14 +15,35 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_database(url: str):
-    """Bind the models to the database at `url` (sqlite:///path or postgresql://...)."""
+def open_database(url: str, pool_size: int = 10, stale_timeout: int = 300):
+    """Bind the models to the database at `url` (sqlite:///path or postgresql://...).
+
+    PostgreSQL gets a connection pool shared by the threads of one process (the web server's);
+    SQLite keeps one connection per thread, which is all its single writer lock allows anyway.
+    """
     if url.startswith("sqlite"):
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     else:
-        database = connect(url)
+        scheme, rest = url.split("://", 1)
+        database = connect(
+            f"{scheme.split('+')[0]}+pool://{rest}",
+            max_connections=pool_size,
+            stale_timeout=stale_timeout,
+            timeout=30,  # a thread waits for a free connection rather than failing at once
+        )
     db.initialize(database)
     return database
+
+
+def release_connections(everything: bool = False):
+    """Return this thread's connection to the pool; with `everything`, close pooled ones too."""
+    database = db.obj
+    if database is None:
+        return
+    if not database.is_closed():
+        database.close()
+    if everything and hasattr(database, "close_idle"):
+        database.close_idle()  # a job's process is about to exit: hang up cleanly
 
 
 def ensure_schema():
