@@ -12,7 +12,8 @@ from jobs.events import Event
 from jobs.providers import get_provider
 from jobs.providers.base import PermanentError, Query, TransientError
 from jobs.schedule import LEASE, next_check_at
-from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+from webapp.database import write_transaction
+from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, utcnow
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 500
@@ -47,7 +48,7 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
     except (TransientError, PermanentError):
         _release(shipments)  # let the retry (or the next sweep) take them again at once
         raise
-    with db.atomic():
+    with write_transaction():
         known = _known_events(shipments)
         for shipment in shipments:
             result = results.get(shipment.tracking_number)

@@ -79,8 +79,8 @@ def _run_web(args):
 
 
 def _run_worker(args):
-    from rq import WorkerPool
     from rq.serializers import JSONSerializer
+    from rq.worker_pool import WorkerPool
 
     from jobs.queues import QUEUE_NAMES, queue, redis_connection
     from jobs.runtime import JobWorker

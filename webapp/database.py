@@ -1,6 +1,6 @@
 """Open the database named by the settings and bring its schema up to date."""
 
-from peewee import PostgresqlDatabase
+from peewee import PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
@@ -33,6 +33,18 @@ def open_database(url: str, pool_size: int = 10, stale_timeout: int = 300):
         )
     db.initialize(database)
     return database
+
+
+def write_transaction():
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN (IMMEDIATE).
+
+    A deferred SQLite transaction that reads first and writes later fails at once with
+    "database is locked" when another process wrote in between; IMMEDIATE waits its turn.
+    """
+    database = db.obj
+    if isinstance(database, SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
 
 
 def release_connections(everything: bool = False):
