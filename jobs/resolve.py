@@ -4,7 +4,8 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from peewee import fn
+from peewee import PostgresqlDatabase, fn
+from psycopg2.extras import execute_batch
 
 from jobs import runtime
 from jobs.classify import classify
@@ -13,7 +14,7 @@ from jobs.providers import get_provider
 from jobs.providers.base import PermanentError, Query, TransientError
 from jobs.schedule import LEASE, next_check_at
 from webapp.database import write_transaction
-from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, utcnow
+from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 500
@@ -50,9 +51,13 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
         raise
     with write_transaction():
         known = _known_events(shipments)
-        for shipment in shipments:
-            result = results.get(shipment.tracking_number)
-            _apply(shipment, result, known.get(shipment.id, []), provider.name, settings, now)
+        plans = [
+            _plan(
+                s, results.get(s.tracking_number), known.get(s.id, []), provider.name, settings, now
+            )
+            for s in shipments
+        ]
+        _store(shipments, plans)
     _finish_uploads({s.upload_id for s in shipments if s.upload_id})
     return {"resolved": len(shipments)}
 
@@ -87,23 +92,10 @@ def _known_events(shipments) -> dict[int, list[Event]]:
     return known
 
 
-def _apply(shipment, result, known, provider_name, settings, now):
-    """Store new events and the new classification of one shipment."""
+def _plan(shipment, result, known, provider_name, settings, now):
+    """The new events, the status change (or None) and the new columns of one shipment."""
     stored = {_key(e) for e in known}
     new = [e for e in (result.events if result else []) if _key(e) not in stored]
-    if new:
-        TrackingEvent.insert_many(
-            [
-                {
-                    "shipment": shipment.id,
-                    "time": _key(e)[0],
-                    "text": e.text[:TEXT_LIMIT],
-                    "location": (e.location or "")[:200] or None,
-                    "code": e.code,
-                }
-                for e in new
-            ]
-        ).on_conflict_ignore().execute()
     events = known + new
     verdict = classify(
         events=events,
@@ -120,7 +112,7 @@ def _apply(shipment, result, known, provider_name, settings, now):
         else None,
     )
     latest = max(events, key=lambda e: e.time) if events else None
-    changes = {
+    columns = {
         "status": verdict.status,
         "reason": verdict.reason,
         "needs_action": verdict.needs_action,
@@ -133,18 +125,68 @@ def _apply(shipment, result, known, provider_name, settings, now):
         "last_event_location": latest.location if latest else None,
         "next_check_at": next_check_at(verdict.status, verdict.reason, now, settings),
     }
+    change = None
     if (verdict.status, verdict.reason) != (shipment.status, shipment.reason):
-        StatusChange.create(
-            shipment=shipment.id,
-            at=now,
-            old_status=shipment.status,
-            old_reason=shipment.reason,
-            new_status=verdict.status,
-            new_reason=verdict.reason,
+        change = {
+            "shipment": shipment.id,
+            "at": now,
+            "old_status": shipment.status,
+            "old_reason": shipment.reason,
+            "new_status": verdict.status,
+            "new_reason": verdict.reason,
+        }
+    rows = [_event_row(shipment.id, e) for e in new]
+    return rows, change, columns
+
+
+def _event_row(shipment_id, event):
+    time, text = _key(event)
+    location = (event.location or "")[:200] or None
+    return {
+        "shipment": shipment_id,
+        "time": time,
+        "text": text,
+        "location": location,
+        "code": event.code,
+    }
+
+
+def _store(shipments, plans):
+    """Write a whole batch in a few statements: building SQL per row costs more than running it."""
+    events = [row for rows, _, _ in plans for row in rows]
+    if events:  # a re-run finds its events already stored and skips them
+        _execute_each(TrackingEvent, "INSERT", events, " ON CONFLICT DO NOTHING")
+    changes = [change for _, change, _ in plans if change]
+    if changes:
+        _execute_each(StatusChange, "INSERT", changes)
+    pairs = list(zip(shipments, plans, strict=True))
+    reopened = [s.id for s, (_, change, _) in pairs if change and s.followup == "resolved"]
+    if reopened:  # a new status brings it back to the follow-up queue
+        Shipment.update(followup="open").where(Shipment.id.in_(reopened)).execute()
+    _execute_each(Shipment, "UPDATE", [{**columns, "id": s.id} for s, (_, _, columns) in pairs])
+
+
+def _execute_each(model, verb, rows, suffix=""):
+    """One INSERT (or UPDATE by id) statement, executed for every row dict (same keys in all)."""
+    names = [name for name in rows[0] if name != "id"]
+    fields = [model._meta.fields[name] for name in names]
+    columns = [f'"{f.column_name}"' for f in fields]
+    mark = db.param
+    table = f'"{model._meta.table_name}"'
+    if verb == "INSERT":
+        values = ", ".join([mark] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
+    else:
+        fields.append(model.id)
+        sql = (
+            f'UPDATE {table} SET {", ".join(f"{c} = {mark}" for c in columns)} WHERE "id" = {mark}'
         )
-        if shipment.followup == "resolved":
-            changes["followup"] = "open"  # a new status brings it back to the follow-up queue
-    Shipment.update(**changes).where(Shipment.id == shipment.id).execute()
+    params = [[f.db_value(row[f.name]) for f in fields] for row in rows]
+    cursor = db.cursor()
+    if isinstance(db.obj, PostgresqlDatabase):
+        execute_batch(cursor, sql + suffix, params, page_size=200)  # few round trips
+    else:
+        cursor.executemany(sql + suffix, params)
 
 
 def _key(event: Event):

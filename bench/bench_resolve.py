@@ -1,0 +1,98 @@
+"""Issue 5 throughput: shipments resolved and classified by 2 worker processes, sandbox provider.
+
+From "queued" (every shipment due, as an import leaves them) to "all classified", next to a
+bare RQ no-op job run through the same workers, queues and Redis in the same run.
+Run: .venv/bin/python -m bench.bench_resolve [--quick]   (BENCH_DATABASE_URL: PostgreSQL)
+"""
+
+import os
+import sys
+import time
+
+from bench.datasets import merchant, seed_due
+from bench.workers import instance, run_workers
+
+WORKERS = 2
+TARGET_SECONDS = 60  # for 100,000 shipments
+
+
+def noop(shipment_ids):
+    """The baseline job: takes the same arguments as resolve_batch and does nothing."""
+    return {"resolved": 0}
+
+
+def main(quick: bool = False) -> dict:
+    """Measure the no-op baseline, then the real resolve run; return the figures."""
+    count = 10_000 if quick else 100_000
+    url = os.environ.get("BENCH_DATABASE_URL")
+    with instance(url, SANDBOX_CLOCK_SPEED=1e9) as (settings, env):
+        batch = settings["RESOLVE_BATCH_SIZE"]
+        jobs = -(-count // batch)
+        noop_seconds = _noop_run(env, jobs, batch, settings)
+        queued, resolve_seconds = _resolve_run(env, count, settings)
+        figures = _check_and_count(count)
+    total = queued + resolve_seconds
+    per_job = resolve_seconds * WORKERS / jobs
+    noop_per_job = noop_seconds * WORKERS / jobs
+    return {
+        "engine": "postgresql" if url else "sqlite",
+        "shipments": count,
+        "workers": WORKERS,
+        "batch size": batch,
+        "jobs": jobs,
+        "queued → all classified (s)": round(total, 1),
+        "target (s)": TARGET_SECONDS * count // 100_000,
+        "of which enqueue (s)": round(queued, 2),
+        "shipments/s": round(count / total),
+        "resolve job, worker time (ms)": round(per_job * 1000, 1),
+        "baseline: RQ no-op job, worker time (ms)": round(noop_per_job * 1000, 1),
+        "per shipment beyond the no-op (ms)": round((per_job - noop_per_job) / batch * 1000, 2),
+        **figures,
+    }
+
+
+def _noop_run(env, jobs, batch, settings) -> float:
+    from jobs.queues import queue, redis_connection
+
+    resolve = queue("resolve", redis_connection(settings))
+    ids = list(range(batch))
+    for _ in range(jobs):
+        resolve.enqueue(noop, ids, result_ttl=3600, job_timeout=600)
+    return run_workers(env, WORKERS, settings["PARCELDESK_HOME"])
+
+
+def _resolve_run(env, count, settings):
+    from jobs.schedule import enqueue_due
+
+    seed_due(merchant(), count)
+    started = time.perf_counter()
+    while enqueue_due():  # each call leases and enqueues up to SWEEP_LIMIT shipments
+        pass
+    queued = time.perf_counter() - started
+    return queued, run_workers(env, WORKERS, settings["PARCELDESK_HOME"])
+
+
+def _check_and_count(count) -> dict:
+    from webapp.models import Shipment, StatusChange, TrackingEvent
+
+    unchecked = Shipment.select().where(Shipment.checked_at.is_null()).count()
+    if unchecked:
+        raise RuntimeError(f"{unchecked} of {count} shipments were not classified")
+    return {
+        "events stored": TrackingEvent.select().count(),
+        "status changes": StatusChange.select().count(),
+    }
+
+
+def table(figures: dict) -> str:
+    """A two-column markdown table of the figures."""
+    lines = ["| figure | value |", "|---|---|"]
+    lines += [
+        f"| {key} | {value:,} |" if isinstance(value, int | float) else f"| {key} | {value} |"
+        for key, value in figures.items()
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(main(quick="--quick" in sys.argv)))
