@@ -16,11 +16,6 @@ WORKERS = 2
 TARGET_SECONDS = 60  # for 100,000 shipments
 
 
-def noop(shipment_ids):
-    """The baseline job: takes the same arguments as resolve_batch and does nothing."""
-    return {"resolved": 0}
-
-
 def main(quick: bool = False) -> dict:
     """Measure the no-op baseline, then the real resolve run; return the figures."""
     count = 10_000 if quick else 100_000
@@ -57,7 +52,7 @@ def _noop_run(env, jobs, batch, settings) -> float:
     resolve = queue("resolve", redis_connection(settings))
     ids = list(range(batch))
     for _ in range(jobs):
-        resolve.enqueue(noop, ids, result_ttl=3600, job_timeout=600)
+        resolve.enqueue("bench.noop.noop", ids, result_ttl=3600, job_timeout=600)
     return run_workers(env, WORKERS, settings["PARCELDESK_HOME"])
 
 

@@ -29,6 +29,24 @@ def setup() -> dict:
     return _settings
 
 
+def preload():
+    """Import and warm the job code in the worker, so each job's forked work horse starts ready.
+
+    Without this every job pays for importing the pipeline and compiling the phrase tables.
+    """
+    from datetime import UTC, datetime
+
+    from jobs import imports, resolve, schedule  # noqa: F401
+    from jobs.carriers import detect
+    from jobs.classify import classify
+    from jobs.providers import get_provider
+
+    settings = setup()
+    detect("LX000000001CN")
+    classify(events=[], now=datetime.now(UTC), settings=settings)
+    get_provider(settings)
+
+
 class JobWorker(Worker):
     """RQ's forking worker; each job's work horse hangs up its database connection at the end.
 

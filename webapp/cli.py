@@ -83,10 +83,11 @@ def _run_worker(args):
     from rq.worker_pool import WorkerPool
 
     from jobs.queues import QUEUE_NAMES, queue, redis_connection
-    from jobs.runtime import JobWorker
+    from jobs.runtime import JobWorker, preload
     from webapp.database import release_connections
 
     settings = setup()
+    preload()
     release_connections(everything=True)  # work horses are forks: they must not share it
     connection = redis_connection(settings)
     if args.pool > 1:
