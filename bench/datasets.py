@@ -7,7 +7,8 @@ from playhouse.shortcuts import chunked
 
 from webapp.models import Merchant, Shipment, db, utcnow
 
-DATA = Path(__file__).resolve().parent / "data"
+ROOT_DIR = Path(__file__).resolve().parent.parent
+DATA = ROOT_DIR / "bench" / "data"
 INITIAL = ("not_found", "not_yet_scanned")  # what an import stores before the first check
 
 

@@ -3,13 +3,14 @@
 import json
 import logging
 
-from peewee import EXCLUDED, fn
+from peewee import fn
 from playhouse.shortcuts import chunked
 
 from jobs import runtime
 from jobs.carriers import detect
 from jobs.classify import classify
 from jobs.parsing import FileRefused, Record, open_table, parse_pasted
+from webapp.database import execute_each
 from webapp.models import RowError, Shipment, Upload, db, utcnow
 
 BATCH_SIZE = 1000
@@ -148,6 +149,16 @@ def _new_row(upload, found):
     }
 
 
+# Merge into the existing row on (merchant, tracking number); written once, executed per row.
+UPSERT = (
+    ' ON CONFLICT ("merchant_id", "tracking_number") DO UPDATE SET '
+    + ", ".join(f'"{f}" = COALESCE(excluded."{f}", "shipment"."{f}")' for f in MERGED_FIELDS)
+    + ', "upload_id" = excluded."upload_id", "next_check_at" = excluded."next_check_at"'
+    + ', "claimed_until" = NULL'
+)
+_DEFAULTED = [f for f in Shipment._meta.sorted_fields if f.default is not None]
+
+
 def _upsert(upload, rows) -> int:
     """Insert new shipments, merge order data into existing ones; return how many existed."""
     if not rows:
@@ -157,19 +168,7 @@ def _upsert(upload, rows) -> int:
         .where(Shipment.merchant == upload.merchant_id, Shipment.tracking_number.in_(list(rows)))
         .scalar()
     )
-    payload = [{k: v for k, v in r.items() if k != "_count"} for r in rows.values()]
-    update = {
-        getattr(Shipment, f): fn.COALESCE(getattr(EXCLUDED, f), getattr(Shipment, f))
-        for f in MERGED_FIELDS
-    }
-    update.update(
-        {
-            Shipment.upload: EXCLUDED.upload_id,
-            Shipment.next_check_at: EXCLUDED.next_check_at,
-            Shipment.claimed_until: None,
-        }
-    )
-    Shipment.insert_many(payload).on_conflict(
-        conflict_target=[Shipment.merchant, Shipment.tracking_number], update=update
-    ).execute()
+    defaults = {f.name: f.default() if callable(f.default) else f.default for f in _DEFAULTED}
+    payload = [{**defaults, **{k: v for k, v in r.items() if k != "_count"}} for r in rows.values()]
+    execute_each(Shipment, payload, "INSERT", UPSERT)
     return existing

@@ -4,8 +4,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from peewee import PostgresqlDatabase, fn
-from psycopg2.extras import execute_batch
+from peewee import fn
 
 from jobs import runtime
 from jobs.classify import classify
@@ -13,8 +12,8 @@ from jobs.events import Event
 from jobs.providers import get_provider
 from jobs.providers.base import PermanentError, Query, TransientError
 from jobs.schedule import LEASE, next_check_at
-from webapp.database import write_transaction
-from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+from webapp.database import execute_each, write_transaction
+from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, utcnow
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 500
@@ -155,38 +154,16 @@ def _store(shipments, plans):
     """Write a whole batch in a few statements: building SQL per row costs more than running it."""
     events = [row for rows, _, _ in plans for row in rows]
     if events:  # a re-run finds its events already stored and skips them
-        _execute_each(TrackingEvent, "INSERT", events, " ON CONFLICT DO NOTHING")
+        execute_each(TrackingEvent, events, "INSERT", " ON CONFLICT DO NOTHING")
     changes = [change for _, change, _ in plans if change]
     if changes:
-        _execute_each(StatusChange, "INSERT", changes)
+        execute_each(StatusChange, changes)
     pairs = list(zip(shipments, plans, strict=True))
     reopened = [s.id for s, (_, change, _) in pairs if change and s.followup == "resolved"]
     if reopened:  # a new status brings it back to the follow-up queue
         Shipment.update(followup="open").where(Shipment.id.in_(reopened)).execute()
-    _execute_each(Shipment, "UPDATE", [{**columns, "id": s.id} for s, (_, _, columns) in pairs])
-
-
-def _execute_each(model, verb, rows, suffix=""):
-    """One INSERT (or UPDATE by id) statement, executed for every row dict (same keys in all)."""
-    names = [name for name in rows[0] if name != "id"]
-    fields = [model._meta.fields[name] for name in names]
-    columns = [f'"{f.column_name}"' for f in fields]
-    mark = db.param
-    table = f'"{model._meta.table_name}"'
-    if verb == "INSERT":
-        values = ", ".join([mark] * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
-    else:
-        fields.append(model.id)
-        sql = (
-            f'UPDATE {table} SET {", ".join(f"{c} = {mark}" for c in columns)} WHERE "id" = {mark}'
-        )
-    params = [[f.db_value(row[f.name]) for f in fields] for row in rows]
-    cursor = db.cursor()
-    if isinstance(db.obj, PostgresqlDatabase):
-        execute_batch(cursor, sql + suffix, params, page_size=200)  # few round trips
-    else:
-        cursor.executemany(sql + suffix, params)
+    updates = [{**columns, "id": s.id} for s, (_, _, columns) in pairs]
+    execute_each(Shipment, updates, "UPDATE")
 
 
 def _key(event: Event):
