@@ -17,6 +17,8 @@ def instance(database_url: str | None = None, **settings):
     from jobs import runtime
     from jobs.queues import embedded_redis
     from webapp.cli import setup
+    from webapp.database import release_connections
+    from webapp.models import db
 
     with tempfile.TemporaryDirectory(prefix="parceldesk-bench-") as home:
         env = {
@@ -34,6 +36,8 @@ def instance(database_url: str | None = None, **settings):
             runtime.configure({})
             yield setup(), env
         finally:
+            release_connections(everything=True)
+            db.initialize(None)  # the next instance opens its own database
             for key, value in saved.items():
                 os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
             server.shutdown()

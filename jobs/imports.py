@@ -2,6 +2,7 @@
 
 import json
 import logging
+from functools import lru_cache
 
 from peewee import fn
 from playhouse.shortcuts import chunked
@@ -126,13 +127,7 @@ def _prepare(upload, chunk):
 
 def _new_row(upload, found):
     now = utcnow()
-    initial = classify(
-        events=[],
-        now=now,
-        settings=runtime.setup(),
-        detection_reason=found.reason,
-        registered_at=now,
-    )
+    initial = _initial(found.reason, now.replace(second=0, microsecond=0))
     return {
         "merchant": upload.merchant_id,
         "upload": upload.id,
@@ -157,6 +152,18 @@ UPSERT = (
     + ', "claimed_until" = NULL'
 )
 _DEFAULTED = [f for f in Shipment._meta.sorted_fields if f.default is not None]
+
+
+@lru_cache(maxsize=64)
+def _initial(detection_reason, minute):
+    """The status before any event: it depends only on the detection reason (and the day)."""
+    return classify(
+        events=[],
+        now=minute,
+        settings=runtime.setup(),
+        detection_reason=detection_reason,
+        registered_at=minute,
+    )
 
 
 def _upsert(upload, rows) -> int:
