@@ -148,8 +148,11 @@ def _new_row(upload, found):
 UPSERT = (
     ' ON CONFLICT ("merchant_id", "tracking_number") DO UPDATE SET '
     + ", ".join(f'"{f}" = COALESCE(excluded."{f}", "shipment"."{f}")' for f in MERGED_FIELDS)
-    + ', "upload_id" = excluded."upload_id", "next_check_at" = excluded."next_check_at"'
-    + ', "claimed_until" = NULL'
+    + ', "upload_id" = excluded."upload_id", "claimed_until" = NULL'
+    # Due again now, unless a resolve job holds the row: it is being checked this moment, and
+    # making it due would let a second job take it before the first one has written.
+    + ', "next_check_at" = CASE WHEN "shipment"."claim_token" IS NULL'
+    + ' THEN excluded."next_check_at" ELSE "shipment"."next_check_at" END'
 )
 _DEFAULTED = [f for f in Shipment._meta.sorted_fields if f.default is not None]
 
