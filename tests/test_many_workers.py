@@ -47,17 +47,20 @@ def test_four_workers_process_every_shipment_exactly_once(app, database_url, tmp
     assert TrackingEvent.select().count() == _expected_events(ids)
 
 
-def _start_worker(app, log):
-    env = dict(
+def _env(app) -> dict:
+    return dict(
         os.environ,
         DATABASE_URL=app.config["DATABASE_URL"],
         REDIS_URL=app.config["REDIS_URL"],
         PARCELDESK_HOME=app.config["PARCELDESK_HOME"],
         SANDBOX_CLOCK_SPEED="1e9",
     )
+
+
+def _start_worker(app, log):
     command = [sys.executable, "-m", "webapp.cli", "worker", "--burst"]
     with open(log, "wb") as stream:  # a file, not a pipe: a full pipe would block the worker
-        return subprocess.Popen(command, env=env, stdout=stream, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, env=_env(app), stdout=stream, stderr=subprocess.STDOUT)
 
 
 def _assert_one_change_each(count):
@@ -90,3 +93,21 @@ def _expected_events(ids):
         results = provider.fetch(queries[start : start + provider.max_batch])
         total += sum(len({_key(e) for e in r.events}) for r in results.values())
     return total
+
+
+def test_a_worker_pool_drains_the_queues(app, tmp_path):
+    seed_due(merchant(), 120)
+    from jobs.schedule import enqueue_due
+
+    assert enqueue_due() == 120
+    log = tmp_path / "pool.log"
+    with open(log, "wb") as stream:
+        pool = subprocess.Popen(
+            [sys.executable, "-m", "webapp.cli", "worker", "--pool", "2", "--burst"],
+            env=_env(app),
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+        )
+    assert pool.wait(timeout=120) == 0, log.read_text()[-2000:]
+    assert Shipment.select().where(Shipment.checked_at.is_null()).count() == 0
+    assert "Starting worker pool" in log.read_text()
