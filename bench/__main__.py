@@ -16,7 +16,7 @@ from bench.report import machine, table
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "benchmarks.md"
-TIMEOUT = {False: 600, True: 60}  # seconds per benchmark: full, quick
+TIMEOUT = {False: 900, True: 60}  # seconds per benchmark: full, quick
 MARK = "@@FIGURES@@"
 RUNNER = (
     "import importlib, json, sys; "
