@@ -2,6 +2,7 @@
 
 import os
 import platform
+import re
 import sqlite3
 import subprocess
 from datetime import UTC, datetime
@@ -71,6 +72,7 @@ def _postgresql_version() -> str:
             return f"{cursor.fetchone()[0]} (server)"
     try:
         found = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False)
-        return f"{found.stdout.strip().split()[-1]} (client; not used: BENCH_DATABASE_URL unset)"
+        version = re.search(r"\d+(\.\d+)+", found.stdout)
+        return f"{version.group(0) if version else '?'} (client only: BENCH_DATABASE_URL unset)"
     except OSError:
         return "not installed"

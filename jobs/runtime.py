@@ -1,5 +1,7 @@
 """Process-wide settings and database for job code, which runs outside any Flask app."""
 
+import gc
+
 from rq import Worker
 
 from config import settings as settings_module
@@ -39,12 +41,15 @@ def preload():
     from jobs import imports, resolve, schedule  # noqa: F401
     from jobs.carriers import detect
     from jobs.classify import classify
+    from jobs.events import Event
     from jobs.providers import get_provider
 
     settings = setup()
     detect("LX000000001CN")
-    classify(events=[], now=datetime.now(UTC), settings=settings)
+    now = datetime.now(UTC)
+    classify(events=[Event(now, "Delivered", None)], now=now, settings=settings)  # phrase book
     get_provider(settings)
+    gc.freeze()  # the horses' garbage collections then skip (and do not copy) the worker's heap
 
 
 class JobWorker(Worker):
