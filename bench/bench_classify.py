@@ -1,6 +1,6 @@
 """Parcels classified per second on generated 10-event histories (one core, one process).
 
-Run: .venv/bin/python bench/bench_classify.py [--parcels 20000] [--events 10]
+Run: .venv/bin/python bench/bench_classify.py [--parcels 20000] [--events 10] [--quick]
 Prints two figures: "warm" (carrier texts repeat, as they do in real data, so the per-text
 match cache hits) and "cold" (every event text unique, so every text goes through the rules).
 """
@@ -58,19 +58,25 @@ def measure(histories):
     return len(histories) / (time.perf_counter() - began)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parcels", type=int, default=20000)
-    parser.add_argument("--events", type=int, default=10)
-    args = parser.parse_args()
+def main(quick: bool = False, parcels: int | None = None, events: int = 10) -> dict:
+    """Measure warm and cold classification; return the figures."""
+    parcels = parcels or (2000 if quick else 20000)
     classify(events=[], now=NOW, settings=TIME_RULES)  # compile the rules outside the timing
-    warm = generate(args.parcels, args.events, unique=False)
+    warm = generate(parcels, events, unique=False)
     measure(warm[:1000])
-    print(f"warm: {measure(warm):,.0f} parcels/s ({args.events} events each, repeated texts)")
+    figures = {"parcels": parcels, "events each": events}
+    figures["warm: repeated texts (parcels/s)"] = round(measure(warm))
     match_text.cache_clear()
-    cold = generate(args.parcels, args.events, unique=True)
-    print(f"cold: {measure(cold):,.0f} parcels/s ({args.events} events each, all texts unique)")
+    cold = generate(parcels, events, unique=True)
+    figures["cold: every text unique (parcels/s)"] = round(measure(cold))
+    return figures
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=None)
+    parser.add_argument("--events", type=int, default=10)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for key, value in main(args.quick, args.parcels, args.events).items():
+        print(f"{key}: {value:,}")

@@ -86,33 +86,45 @@ def run_case(path: Path, plain: bool, stream: bool) -> None:
     )
 
 
-def main() -> None:
+def main(quick: bool = False, rows_csv: int | None = None, rows_xlsx: int | None = None) -> dict:
     """Generate the files when missing, then measure each case in a fresh process."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows-csv", type=int, default=1_000_000)
-    parser.add_argument("--rows-xlsx", type=int, default=100_000)
-    parser.add_argument("--case", help=argparse.SUPPRESS)
-    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.case:
-        return run_case(Path(args.case), args.plain, args.stream)
+    rows_csv = rows_csv or (100_000 if quick else 1_000_000)
+    rows_xlsx = rows_xlsx or (10_000 if quick else 100_000)
     DATA.mkdir(parents=True, exist_ok=True)
-    csv_path = DATA / f"orders_{args.rows_csv}.csv"
-    xlsx_path = DATA / f"orders_{args.rows_xlsx}.xlsx"
+    csv_path = DATA / f"orders_{rows_csv}.csv"
+    xlsx_path = DATA / f"orders_{rows_xlsx}.xlsx"
     for path, make, rows in (
-        (csv_path, make_csv, args.rows_csv),
-        (xlsx_path, make_xlsx, args.rows_xlsx),
+        (csv_path, make_csv, rows_csv),
+        (xlsx_path, make_xlsx, rows_xlsx),
     ):
         if not path.exists():
             print(f"generating {path.name} ...", flush=True)
             make(path, rows)
     me = [sys.executable, __file__, "--case"]
-    subprocess.run([*me, str(csv_path), "--plain"], check=True)
-    subprocess.run([*me, str(csv_path)], check=True)
-    subprocess.run([*me, str(xlsx_path)], check=True)
-    subprocess.run([*me, str(xlsx_path), "--stream"], check=True)
+    cases = {
+        "baseline: plain csv.reader": [*me, str(csv_path), "--plain"],
+        "CSV, open_table + records": [*me, str(csv_path)],
+        "XLSX, calamine": [*me, str(xlsx_path)],
+        "XLSX, openpyxl streaming": [*me, str(xlsx_path), "--stream"],
+    }
+    figures = {}
+    for label, command in cases.items():
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        figures[label] = " ".join(done.stdout.split())
+        print(done.stdout, end="", flush=True)
+    return figures
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows-csv", type=int)
+    parser.add_argument("--rows-xlsx", type=int)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        run_case(Path(args.case), args.plain, args.stream)
+    else:
+        main(args.quick, args.rows_csv, args.rows_xlsx)

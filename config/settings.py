@@ -33,6 +33,8 @@ DEFAULTS = {
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "",
     "SMTP_STARTTLS": True,
+    "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
+    "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
     **TIME_RULES,
 }
 

@@ -2,8 +2,9 @@
 
 import json
 import logging
+from functools import lru_cache
 
-from peewee import EXCLUDED, fn
+from peewee import fn
 from playhouse.shortcuts import chunked
 from rq import get_current_job
 
@@ -11,6 +12,7 @@ from jobs import runtime
 from jobs.carriers import detect, hint_carriers
 from jobs.classify import classify
 from jobs.parsing import FileRefused, Record, open_table, parse_pasted
+from webapp.database import execute_each
 from webapp.models import RowError, Shipment, Upload, db, utcnow
 
 BATCH_SIZE = 1000
@@ -135,13 +137,7 @@ def _carriers(found, hint):
 def _new_row(upload, found, hint):
     now = utcnow()
     carrier, detected = _carriers(found, hint)
-    initial = classify(
-        events=[],
-        now=now,
-        settings=runtime.setup(),
-        detection_reason=found.reason,
-        registered_at=now,
-    )
+    initial = _initial(found.reason, now.replace(second=0, microsecond=0))
     return {
         "merchant": upload.merchant_id,
         "upload": upload.id,
@@ -159,6 +155,31 @@ def _new_row(upload, found, hint):
     }
 
 
+# Merge into the existing row on (merchant, tracking number); written once, executed per row.
+UPSERT = (
+    ' ON CONFLICT ("merchant_id", "tracking_number") DO UPDATE SET '
+    + ", ".join(f'"{f}" = COALESCE(excluded."{f}", "shipment"."{f}")' for f in MERGED_FIELDS)
+    + ', "upload_id" = excluded."upload_id", "claimed_until" = NULL'
+    # Due again now, unless a resolve job holds the row: it is being checked this moment, and
+    # making it due would let a second job take it before the first one has written.
+    + ', "next_check_at" = CASE WHEN "shipment"."claim_token" IS NULL'
+    + ' THEN excluded."next_check_at" ELSE "shipment"."next_check_at" END'
+)
+_DEFAULTED = [f for f in Shipment._meta.sorted_fields if f.default is not None]
+
+
+@lru_cache(maxsize=64)
+def _initial(detection_reason, minute):
+    """The status before any event: it depends only on the detection reason (and the day)."""
+    return classify(
+        events=[],
+        now=minute,
+        settings=runtime.setup(),
+        detection_reason=detection_reason,
+        registered_at=minute,
+    )
+
+
 def _upsert(upload, rows) -> int:
     """Insert new shipments, merge order data into existing ones; return how many existed."""
     if not rows:
@@ -168,19 +189,7 @@ def _upsert(upload, rows) -> int:
         .where(Shipment.merchant == upload.merchant_id, Shipment.tracking_number.in_(list(rows)))
         .scalar()
     )
-    payload = [{k: v for k, v in r.items() if k != "_count"} for r in rows.values()]
-    update = {
-        getattr(Shipment, f): fn.COALESCE(getattr(EXCLUDED, f), getattr(Shipment, f))
-        for f in MERGED_FIELDS
-    }
-    update.update(
-        {
-            Shipment.upload: EXCLUDED.upload_id,
-            Shipment.next_check_at: EXCLUDED.next_check_at,
-            Shipment.claimed_until: None,
-        }
-    )
-    Shipment.insert_many(payload).on_conflict(
-        conflict_target=[Shipment.merchant, Shipment.tracking_number], update=update
-    ).execute()
+    defaults = {f.name: f.default() if callable(f.default) else f.default for f in _DEFAULTED}
+    payload = [{**defaults, **{k: v for k, v in r.items() if k != "_count"}} for r in rows.values()]
+    execute_each(Shipment, payload, "INSERT", UPSERT)
     return existing

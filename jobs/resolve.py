@@ -2,9 +2,10 @@
 
 import logging
 import math
+import uuid
 from datetime import UTC, datetime, timedelta
 
-from peewee import fn
+from peewee import PostgresqlDatabase, fn
 from rq import get_current_job
 
 from jobs import runtime
@@ -12,7 +13,8 @@ from jobs.classify import classify
 from jobs.events import Event
 from jobs.merchant_provider import choices_for
 from jobs.providers.base import PermanentError, ProviderError, Query
-from jobs.schedule import next_check_at
+from jobs.schedule import LEASE, next_check_at
+from webapp.database import execute_each, write_transaction
 from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,14 +37,13 @@ def naive(value: datetime) -> datetime:
 def resolve_batch(shipment_ids: list[int]) -> dict:
     """Fetch, store and classify the given shipments that are still due, each with its provider.
 
-    Safe to re-run: a shipment already checked is no longer due and is skipped, events are
-    unique per (shipment, time, text), and classification is a pure function of the events.
+    Safe to re-run, and to run twice at once: the rows are claimed atomically first, a
+    shipment already checked is no longer due and is skipped, events are unique per
+    (shipment, time, text), and classification is a pure function of the events.
     """
     settings = runtime.setup()
     now = utcnow()
-    shipments = list(
-        Shipment.select().where(Shipment.id.in_(shipment_ids), Shipment.next_check_at <= now)
-    )
+    shipments = _claim(shipment_ids, now)
     if not shipments:
         return {"resolved": 0}
     choices = choices_for({s.merchant_id for s in shipments}, settings)
@@ -55,6 +56,20 @@ def resolve_batch(shipment_ids: list[int]) -> dict:
     finally:
         _finish_uploads({s.upload_id for s in shipments if s.upload_id})
     return {"resolved": len(shipments)}
+
+
+def _claim(shipment_ids, now) -> list:
+    """Take the due rows among `shipment_ids` for this job alone, and return them.
+
+    One UPDATE moves them out of "due" (by the lease, longer than the job timeout, so a killed
+    job's rows come back) and stamps them with a token; a concurrent job's UPDATE then finds
+    them no longer due, on SQLite (single writer) and PostgreSQL (row locks, re-checked WHERE).
+    """
+    token = uuid.uuid4().hex
+    Shipment.update(claim_token=token, next_check_at=now + LEASE).where(
+        Shipment.id.in_(shipment_ids), Shipment.next_check_at <= now
+    ).execute()
+    return list(Shipment.select().where(Shipment.claim_token == token))
 
 
 def _resolve_group(shipments, choice, settings, now):
@@ -91,21 +106,34 @@ def retry_delay(exc: ProviderError) -> float | None:
 
 
 def _hold(shipments, now, seconds):
-    """Keep (or drop) the lease so the sweep does not re-enqueue what a retry will redo."""
+    """Make the rows due again for the retry, leased so the sweep does not redo them first."""
     until = now + timedelta(seconds=seconds) if seconds else None
-    Shipment.update(claimed_until=until).where(Shipment.id.in_([s.id for s in shipments])).execute()
+    Shipment.update(claimed_until=until, claim_token=None, next_check_at=now).where(
+        Shipment.id.in_([s.id for s in shipments])
+    ).execute()
 
 
 def apply_results(shipments, results: dict, provider_name: str, settings: dict, now) -> None:
     """Store each shipment's new events and re-classify it from `results` (keyed by number).
 
     The one place a provider's answer (polled or pushed by a webhook) reaches the database.
+    The rows are read again under the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's
+    FOR UPDATE), so of a poll and a push racing on one shipment only one records the change.
     """
-    with db.atomic():
-        known = _known_events(shipments)
-        for shipment in shipments:
-            result = results.get(shipment.tracking_number)
-            _apply(shipment, result, known.get(shipment.id, []), provider_name, settings, now)
+    ids = [s.id for s in shipments]
+    with write_transaction():
+        fresh = Shipment.select().where(Shipment.id.in_(ids)).order_by(Shipment.id)
+        if isinstance(db.obj, PostgresqlDatabase):
+            fresh = fresh.for_update()
+        fresh = list(fresh)
+        known = _known_events(fresh)
+        plans = [
+            _plan(
+                s, results.get(s.tracking_number), known.get(s.id, []), provider_name, settings, now
+            )
+            for s in fresh
+        ]
+        _store(fresh, plans)
 
 
 def _known_events(shipments) -> dict[int, list[Event]]:
@@ -118,9 +146,11 @@ def _known_events(shipments) -> dict[int, list[Event]]:
     return known
 
 
-def _apply(shipment, result, known, provider_name, settings, now):
-    """Store new events and the new classification of one shipment."""
-    events = known + _store_new_events(shipment, result, known)
+def _plan(shipment, result, known, provider_name, settings, now):
+    """The new events, the status change (or None) and the new columns of one shipment."""
+    stored = {_key(e) for e in known}
+    new = [e for e in (result.events if result else []) if _key(e) not in stored]
+    events = known + new
     verdict = classify(
         events=events,
         now=aware(now),
@@ -136,65 +166,59 @@ def _apply(shipment, result, known, provider_name, settings, now):
         else None,
     )
     latest = max(events, key=lambda e: e.time) if events else None
-    changes = {
+    columns = {
         "status": verdict.status,
         "reason": verdict.reason,
         "needs_action": verdict.needs_action,
         "stalled": verdict.stalled,
         "checked_at": now,
         "claimed_until": None,
+        "claim_token": None,
         "last_event_at": naive(latest.time) if latest else None,
         "last_event_text": latest.text[:TEXT_LIMIT] if latest else None,
         "last_event_location": latest.location if latest else None,
         "next_check_at": next_check_at(verdict.status, verdict.reason, now, settings),
     }
-    _save(shipment, changes, now)
+    change = None
+    if (verdict.status, verdict.reason) != (shipment.status, shipment.reason):
+        change = {
+            "shipment": shipment.id,
+            "at": now,
+            "old_status": shipment.status,
+            "old_reason": shipment.reason,
+            "new_status": verdict.status,
+            "new_reason": verdict.reason,
+        }
+    rows = [_event_row(shipment.id, e) for e in new]
+    return rows, change, columns
 
 
-def _save(shipment, changes, now):
-    """Write the classification; record a StatusChange when (status, reason) really changed."""
-    changed = (changes["status"], changes["reason"]) != (shipment.status, shipment.reason)
-    if changed and shipment.followup == "resolved":
-        changes["followup"] = "open"  # a new status brings it back to the follow-up queue
-    # Conditional on the status we read: of two concurrent writers only one records the change.
-    updated = (
-        Shipment.update(**changes)
-        .where(
-            Shipment.id == shipment.id,
-            Shipment.status == shipment.status,
-            Shipment.reason == shipment.reason,
-        )
-        .execute()
-    )
-    if updated and changed:
-        StatusChange.create(
-            shipment=shipment.id,
-            at=now,
-            old_status=shipment.status,
-            old_reason=shipment.reason,
-            new_status=changes["status"],
-            new_reason=changes["reason"],
-        )
+def _event_row(shipment_id, event):
+    time, text = _key(event)
+    location = (event.location or "")[:200] or None
+    return {
+        "shipment": shipment_id,
+        "time": time,
+        "text": text,
+        "location": location,
+        "code": event.code,
+    }
 
 
-def _store_new_events(shipment, result, known) -> list[Event]:
-    """Insert the result's events not stored yet; return them."""
-    stored = {_key(e) for e in known}
-    new = [e for e in (result.events if result else []) if _key(e) not in stored]
-    if new:
-        TrackingEvent.insert_many(
-            [
-                {
-                    "shipment": shipment.id,
-                    "time": _key(e)[0],
-                    "text": e.text[:TEXT_LIMIT],
-                    "location": (e.location or "")[:200] or None,
-                    "code": e.code,
-                }
-                for e in new
-            ]
-        ).on_conflict_ignore().execute()
-    return new
+def _store(shipments, plans):
+    """Write a whole batch in a few statements: building SQL per row costs more than running it."""
+    events = [row for rows, _, _ in plans for row in rows]
+    if events:  # a re-run finds its events already stored and skips them
+        execute_each(TrackingEvent, events, "INSERT", " ON CONFLICT DO NOTHING")
+    changes = [change for _, change, _ in plans if change]
+    if changes:
+        execute_each(StatusChange, changes)
+    pairs = list(zip(shipments, plans, strict=True))
+    reopened = [s.id for s, (_, change, _) in pairs if change and s.followup == "resolved"]
+    if reopened:  # a new status brings it back to the follow-up queue
+        Shipment.update(followup="open").where(Shipment.id.in_(reopened)).execute()
+    updates = [{**columns, "id": s.id} for s, (_, _, columns) in pairs]
+    execute_each(Shipment, updates, "UPDATE")
 
 
 def _key(event: Event):

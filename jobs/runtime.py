@@ -1,7 +1,11 @@
 """Process-wide settings and database for job code, which runs outside any Flask app."""
 
+import gc
+
+from rq import Worker
+
 from config import settings as settings_module
-from webapp.database import ensure_schema, open_database
+from webapp.database import ensure_schema, open_database, release_connections
 from webapp.models import db
 
 _settings = {}
@@ -18,6 +22,45 @@ def setup() -> dict:
     if not _settings:
         configure(settings_module.load())
     if db.obj is None:
-        open_database(_settings["DATABASE_URL"])
+        open_database(
+            _settings["DATABASE_URL"],
+            _settings.get("DB_POOL_SIZE", 10),
+            _settings.get("DB_STALE_TIMEOUT", 300),
+        )
         ensure_schema()
     return _settings
+
+
+def preload():
+    """Import and warm the job code in the worker, so each job's forked work horse starts ready.
+
+    Without this every job pays for importing the pipeline and compiling the phrase tables.
+    """
+    from datetime import UTC, datetime
+
+    from jobs import imports, resolve, schedule  # noqa: F401
+    from jobs.carriers import detect
+    from jobs.classify import classify
+    from jobs.events import Event
+    from jobs.providers import get_provider
+
+    settings = setup()
+    detect("LX000000001CN")
+    now = datetime.now(UTC)
+    classify(events=[Event(now, "Delivered", None)], now=now, settings=settings)  # phrase book
+    get_provider(settings)
+    gc.freeze()  # the horses' garbage collections then skip (and do not copy) the worker's heap
+
+
+class JobWorker(Worker):
+    """RQ's forking worker; each job's work horse hangs up its database connection at the end.
+
+    The horse is a fork of the worker, so the worker itself must hold no open connection when
+    it forks (see `parceldesk worker`), and the horse must not leave one dangling when it exits.
+    """
+
+    def perform_job(self, job, queue, execution) -> bool:
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            release_connections(everything=True)

@@ -114,9 +114,10 @@ def unchecked() -> int:
 
 def expire_leases():
     """Move every lease into the past, as if LEASE (or a Retry-After) had elapsed."""
-    Shipment.update(claimed_until=utcnow() - timedelta(seconds=1)).where(
-        Shipment.claimed_until.is_null(False)
-    ).execute()
+    past = utcnow() - timedelta(seconds=1)
+    Shipment.update(claimed_until=past).where(Shipment.claimed_until.is_null(False)).execute()
+    # a job's own claim (resolve._claim) holds the row by next_check_at until LEASE elapses
+    Shipment.update(next_check_at=past).where(Shipment.claim_token.is_null(False)).execute()
 
 
 def assert_each_classified_exactly_once():

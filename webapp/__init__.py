@@ -28,7 +28,7 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     runtime.configure(settings)
-    open_database(settings["DATABASE_URL"])
+    open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
     ensure_schema()
     _init_extensions(app)
     _register_blueprints(app)

@@ -39,6 +39,7 @@ def _parser():
     web.set_defaults(run=_run_web)
     worker = sub.add_parser("worker", help="one RQ worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("--pool", type=int, default=1, metavar="N", help="run N workers (RQ pool)")
     worker.set_defaults(run=_run_worker)
     sub.add_parser("cron", help="the periodic-job scheduler").set_defaults(run=_run_cron)
     create = sub.add_parser("create-merchant", help="create a merchant account")
@@ -46,9 +47,10 @@ def _parser():
     create.add_argument("--password-stdin", action="store_true")
     create.add_argument("--name", default="")
     create.set_defaults(run=_run_create_merchant)
-    from webapp import cli_data
+    from webapp import cli_data, cli_ops
 
     cli_data.add_commands(sub)
+    cli_ops.add_commands(sub)
     return parser
 
 
@@ -77,15 +79,28 @@ def _run_web(args):
 
 
 def _run_worker(args):
-    from rq import Worker
     from rq.serializers import JSONSerializer
+    from rq.worker_pool import WorkerPool
 
     from jobs.queues import QUEUE_NAMES, queue, redis_connection
+    from jobs.runtime import JobWorker, preload
+    from webapp.database import release_connections
 
     settings = setup()
+    preload()
+    release_connections(everything=True)  # work horses are forks: they must not share it
     connection = redis_connection(settings)
+    if args.pool > 1:
+        pool = WorkerPool(
+            QUEUE_NAMES,
+            connection=connection,
+            num_workers=args.pool,
+            worker_class=JobWorker,
+            serializer=JSONSerializer,
+        )
+        return pool.start(burst=args.burst)
     queues = [queue(name, connection) for name in QUEUE_NAMES]
-    worker = Worker(queues, connection=connection, serializer=JSONSerializer)
+    worker = JobWorker(queues, connection=connection, serializer=JSONSerializer)
     worker.work(burst=args.burst, with_scheduler=True)
 
 

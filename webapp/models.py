@@ -122,6 +122,7 @@ class Shipment(BaseModel):
     checked_at = DateTimeField(null=True)
     next_check_at = DateTimeField(null=True)
     claimed_until = DateTimeField(null=True)
+    claim_token = CharField(max_length=32, null=True)  # the resolve job that took the row
     followup = CharField(max_length=16, default="open")
     note = TextField(default="")
     followup_at = DateTimeField(null=True)  # when the merchant last marked it contacted/resolved

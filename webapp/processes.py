@@ -22,7 +22,7 @@ def run_everything(settings, host: str, port: int, workers: int) -> int:
     _migrate_once(env)
     command = [sys.executable, "-m", "webapp.cli"]
     children = [_spawn(command + ["web", "--host", host, "--port", str(port)], env)]
-    children += [_spawn(command + ["worker"], env) for _ in range(workers)]
+    children.append(_spawn(command + ["worker", "--pool", str(workers)], env))
     children.append(_spawn(command + ["cron"], env))
     print(f"Parceldesk is running on http://{host}:{port}  (Ctrl-C stops everything)", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -1,6 +1,6 @@
 """Print how fast the sandbox provider answers: numbers per second and microseconds per number.
 
-Run: .venv/bin/python bench/sandbox_fetch.py [count]   (default 100000, in batches of max_batch)
+Run: .venv/bin/python -m bench.bench_sandbox [count]   (default 100000, in batches of max_batch)
 """
 
 import sys
@@ -11,8 +11,9 @@ from jobs.providers.base import Query
 from jobs.providers.sandbox import SandboxProvider
 
 
-def main(count: int = 100_000) -> None:
-    """Fetch `count` synthetic numbers in provider-sized batches and print the figures."""
+def main(quick: bool = False, count: int | None = None) -> dict:
+    """Fetch `count` synthetic numbers in provider-sized batches; return the figures."""
+    count = count or (10_000 if quick else 100_000)
     registered = datetime(2026, 11, 1, tzinfo=UTC)
     provider = SandboxProvider(now=lambda: registered + timedelta(days=10))
     queries = [Query(f"PD{i:010d}XX", None, registered) for i in range(count)]
@@ -22,9 +23,14 @@ def main(count: int = 100_000) -> None:
         results = provider.fetch(queries[start : start + provider.max_batch])
         events += sum(len(r.events) for r in results.values())
     elapsed = time.perf_counter() - started
-    print(f"sandbox fetch: {count} numbers, {events} events in {elapsed:.2f} s")
-    print(f"  {count / elapsed:,.0f} numbers/s, {elapsed / count * 1e6:.1f} us/number")
+    return {
+        "numbers": count,
+        "events": events,
+        "numbers/s": round(count / elapsed),
+        "µs per number": round(elapsed / count * 1e6, 1),
+    }
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    for key, value in main(count=int(sys.argv[1]) if len(sys.argv) > 1 else None).items():
+        print(f"{key}: {value:,}")

@@ -1,0 +1,91 @@
+"""Operations commands of `parceldesk`: copy-database (from SQLite to PostgreSQL)."""
+
+import json
+import sys
+
+from peewee import PostgresqlDatabase, sort_models
+
+CHUNK = 5000
+
+
+def add_commands(sub):
+    """Register the operations commands on the `parceldesk` sub-parser."""
+    copy = sub.add_parser("copy-database", help="copy every table into an empty database")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL")
+    copy.add_argument("--chunk", type=int, default=CHUNK, help=f"rows per insert ({CHUNK})")
+    copy.set_defaults(run=run_copy_database)
+
+
+def run_copy_database(args):
+    """Copy, then print one JSON object with the rows copied per table."""
+    from webapp.cli import UserError
+
+    try:
+        counts = copy_database(args.source, args.target, args.chunk)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(json.dumps(counts))
+
+
+def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
+    """Copy every table of `source_url` into the empty `target_url` in id order; rows per table."""
+    from webapp.database import ensure_schema, open_database
+    from webapp.models import MODELS, db
+
+    source = _open_current(source_url, open_database, ensure_schema)
+    target = _open_current(target_url, open_database, ensure_schema)
+    models = sort_models(MODELS)  # parents before children, so foreign keys always resolve
+    with target.bind_ctx(models):
+        filled = [m.__name__ for m in models if m.select().exists()]
+    if filled:
+        raise ValueError(f"the target database is not empty ({', '.join(filled)}); use a new one")
+    counts = {}
+    with target.atomic():  # all or nothing: a failed copy leaves the target empty
+        for model in models:
+            counts[model._meta.table_name] = _copy_table(model, source, target, chunk)
+            print(f"copied {model._meta.table_name}", file=sys.stderr, flush=True)
+        if isinstance(target, PostgresqlDatabase):
+            _reset_sequences(models, target)
+    for database in (source, target):
+        database.close()
+    db.initialize(None)
+    return counts
+
+
+def _open_current(url, open_database, ensure_schema):
+    """Open `url` and bring its schema to this version, so both sides have the same columns."""
+    database = open_database(url, pool_size=1)
+    ensure_schema()
+    return database
+
+
+def _copy_table(model, source, target, chunk) -> int:
+    """Copy one table in chunks of ids; values go through the fields, so types convert."""
+    fields = model._meta.sorted_fields
+    copied, last = 0, 0
+    while True:
+        with source.bind_ctx([model]):
+            rows = list(
+                model.select(*fields)
+                .where(model.id > last)
+                .order_by(model.id)
+                .limit(chunk)
+                .tuples()
+            )
+        if not rows:
+            return copied
+        with target.bind_ctx([model]):
+            model.insert_many(rows, fields=fields).execute()
+        copied += len(rows)
+        last = rows[-1][0]
+
+
+def _reset_sequences(models, target):
+    """Point each id sequence past the copied ids, so new rows do not collide with them."""
+    for model in models:
+        table = model._meta.table_name
+        target.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table}"'
+        )
