@@ -24,7 +24,7 @@ DEFAULTS = {
     "PROVIDER_BASE_URL": "",
     "PROVIDER_TIMEOUT_SECONDS": 20.0,  # per HTTP call to 17TRACK / AfterShip
     "SANDBOX_CLOCK_SPEED": 1.0,  # >1 makes sandbox histories unfold faster (demos)
-    "RESOLVE_BATCH_SIZE": 40,
+    "RESOLVE_BATCH_SIZE": 500,  # per job; each provider's own maximum caps it (17TRACK: 40)
     "SWEEP_INTERVAL_SECONDS": 60,
     "DIGEST_CRON": "0 6 * * *",  # when the daily digest goes out (cron expression, UTC)
     "SMTP_HOST": "",  # empty: no digest is sent
