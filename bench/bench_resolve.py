@@ -18,7 +18,7 @@ TARGET_SECONDS = 60  # for 100,000 shipments
 
 
 def main(quick: bool = False) -> dict:
-    """17TRACK's batch size, then the default (the sandbox's largest); each with its no-op baseline."""
+    """17TRACK's batch size, then the default (the sandbox's largest), each beside a no-op."""
     count = 10_000 if quick else 100_000
     url = os.environ.get("BENCH_DATABASE_URL")
     figures = {"engine": "postgresql" if url else "sqlite", "shipments": count, "workers": WORKERS}
