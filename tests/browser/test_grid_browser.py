@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
 from tests.conftest import PASSWORD, run_jobs
@@ -50,17 +51,17 @@ def test_triage_a_problem_parcel(app, page):
 
     page.locator("#tabs a.tab-alert").click()
     page.wait_for_url(re.compile(r"status=alert"))
-    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 1")
+    expect(page.locator("#grid a.detail-link")).to_have_count(1)
     assert rows(page) == ["SBXALERTLOST01"]
     shot(page, "4-grid-alert")
 
     page.locator("#tabs a.tab-all").click()
     page.wait_for_url(re.compile(r"/shipments$"))
-    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 4")
+    expect(page.locator("#grid a.detail-link")).to_have_count(4)
     page.locator("#tabs a.tab-all[aria-current]").wait_for()  # the swap has settled
     page.get_by_label("Search").fill("SBXUNDELIVEREDABSENT01")
     page.wait_for_url(re.compile(r"q=SBXUNDELIVEREDABSENT01"))
-    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 1")
+    expect(page.locator("#grid a.detail-link")).to_have_count(1)
     assert rows(page) == ["SBXUNDELIVEREDABSENT01"]
 
     page.locator("#grid a.detail-link").first.click()
@@ -75,21 +76,21 @@ def test_triage_a_problem_parcel(app, page):
     panel.get_by_label("Note").fill("Called the customer, redelivery booked")
     panel.get_by_role("button", name="Mark resolved").click()
     panel.locator(".followup-resolved").first.wait_for()
-    count = "document.querySelector('#tabs a.tab-needs_action .count').textContent"
-    page.wait_for_function(f"{count} == '{needs_before - 1}'")  # counts refreshed by themselves
+    needs_count = page.locator("#tabs a.tab-needs_action .count")
+    expect(needs_count).to_have_text(str(needs_before - 1))  # counts refreshed by themselves
     assert "Resolved" in page.locator("#grid tbody tr").first.inner_text()  # the row, in place
     shot(page, "6-resolved")
 
     page.go_back()
     page.wait_for_url(re.compile(r"/shipments$"))
-    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 4")
+    expect(page.locator("#grid a.detail-link")).to_have_count(4)
     page.go_back()
     page.wait_for_url(re.compile(r"status=alert"))
-    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 1")
+    expect(page.locator("#grid a.detail-link")).to_have_count(1)
     assert rows(page) == ["SBXALERTLOST01"]
     page.go_forward()
     page.wait_for_url(re.compile(r"/shipments$"))
-    page.wait_for_function("document.querySelectorAll('#grid a.detail-link').length === 4")
+    expect(page.locator("#grid a.detail-link")).to_have_count(4)
     page.reload()
     assert len(rows(page)) == 4
 
