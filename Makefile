@@ -1,5 +1,5 @@
 # Two commands do all the set-up: `make run` and `make test`.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	&& { command -v $$p; break; }; done)
 VENV ?= .venv
