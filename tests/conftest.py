@@ -93,3 +93,17 @@ def run_jobs(app):
     connection = Redis.from_url(app.config["REDIS_URL"])
     queues = [queue(name, connection) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
+
+
+@pytest.fixture
+def two_merchants(app, merchant_client):
+    """Merchant A (merchant_client, orders.csv) and B (the returned client, b.csv), resolved."""
+    from tests.test_thin_path import upload_csv
+
+    upload_csv(merchant_client)
+    run_jobs(app)
+    other = app.test_client()
+    sign_up(other, "merchant-b@example.com")
+    upload_csv(other, "tracking\nSBXRETURNEDTOSENDER01\n", name="b.csv")
+    run_jobs(app)
+    return other

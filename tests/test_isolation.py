@@ -2,10 +2,7 @@
 
 import re
 
-import pytest
-
-from tests.conftest import csrf_from, run_jobs, sign_up
-from tests.test_thin_path import upload_csv
+from tests.conftest import csrf_from
 from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload
 
 A_MARKERS = ("SBXALERTLOST01", "SBXDELIVERED01", "orders.csv", "Bob Baker", "Ann Archer")
@@ -45,17 +42,6 @@ def url_for_rule(rule, ids):
     for name in rule.arguments:
         url = re.sub(rf"<(?:\w+:)?{name}>", str(ids.get(name, 1)), url)
     return url
-
-
-@pytest.fixture
-def two_merchants(app, merchant_client):
-    upload_csv(merchant_client)
-    run_jobs(app)
-    other = app.test_client()
-    sign_up(other, "merchant-b@example.com")
-    upload_csv(other, "tracking\nSBXRETURNEDTOSENDER01\n", name="b.csv")
-    run_jobs(app)
-    return other
 
 
 def test_every_route_as_another_merchant_shows_and_changes_nothing(app, two_merchants):

@@ -109,13 +109,7 @@ def test_password_change_needs_the_current_password(merchant_client):
     )
 
 
-def test_export_holds_all_of_my_data_and_none_of_anyone_elses(app, merchant_client):
-    upload_csv(merchant_client)
-    run_jobs(app)
-    other = app.test_client()
-    sign_up(other, "merchant-b@example.com")
-    upload_csv(other, "tracking\nSBXRETURNEDTOSENDER01\n", name="b.csv")
-    run_jobs(app)
+def test_export_holds_all_of_my_data_and_none_of_anyone_elses(merchant_client, two_merchants):
     lines = [json.loads(line) for line in merchant_client.get("/account/export").data.splitlines()]
     shipments = [line for line in lines if line["type"] == "shipment"]
     assert sorted(s["tracking_number"] for s in shipments) == [
