@@ -72,8 +72,15 @@ def _prepare(url: str, n: int) -> float:
 def _client(url: str, home: str):
     app = create_app({"DATABASE_URL": url, "PARCELDESK_HOME": home, "SECRET_KEY": "bench"})
     client = app.test_client()
-    with client.session_transaction() as session:
+    with (
+        app.test_request_context(environ_base=client.environ_base),
+        client.session_transaction() as session,
+    ):
+        from flask_login.utils import _create_identifier
+
+        # what login_user leaves in the session, including the strong-protection identifier
         session["_user_id"], session["_fresh"] = str(MERCHANT), True
+        session["_id"] = _create_identifier()
     return client
 
 
