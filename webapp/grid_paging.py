@@ -80,7 +80,10 @@ def _two_segments(base, column, direction, cursor, limit):
         empty = base.where(column.is_null())
         if cursor is not None and cursor[0] is None:
             empty = empty.where(_id_after(direction, cursor[1]))
-        rows += list(empty.order_by(_id_order(direction)).limit(limit - len(rows)))
+        # The column is NULL throughout, so ordering by it changes nothing, but it tells
+        # PostgreSQL the index hands the rows over in order (IS NULL is no equality to it).
+        order = column.desc() if direction == "desc" else column.asc()
+        rows += list(empty.order_by(order, _id_order(direction)).limit(limit - len(rows)))
     return rows
 
 
