@@ -36,7 +36,10 @@ FILTERS = {  # case id: grid filter arguments
     "carrier": {"carrier": "ups"},
     "carrier-unknown": {"carrier": "unknown"},
     "upload": {"upload": "upload"},  # replaced by one of the merchant's upload ids
-    "ship-date-range": {"shipped_from": "2026-01-01", "shipped_to": "2026-12-31"},
+    "ship-date-range": {"shipped_from": "2000-01-01", "shipped_to": "2099-12-31"},
+    "ship-date-range-by-ship-date": {
+        "shipped_from": "2000-01-01", "shipped_to": "2099-12-31", "sort": "ship_date"},
+    "ship-date-week": {"shipped_from": (date.today() - timedelta(days=7)).isoformat()},
     "followup": {"followup": "contacted"},
     "stalled": {"stalled": "1"},
     "idle-4-7": {"idle": "4-7"},
