@@ -4,10 +4,10 @@ import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, timedelta
 
-from peewee import fn
+from peewee import SqliteDatabase, fn
 
 from jobs.classify import STATUSES
-from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
+from webapp.models import FOLLOWUP_STATES, Shipment, Upload, db, utcnow
 
 TABS = [("all", "All"), ("needs_action", "Needs action"), *STATUSES]
 SORT_LABELS = {
@@ -159,11 +159,12 @@ def _ship_date(grid: GridFilter):
     """The ship date as a range filter compares it (an ISO date compares the same way).
 
     Under the ship-date sort the column's index gives both the range and the order. Under any
-    other sort the range is compared through an expression no index answers: SQLite cannot tell
-    how many rows a range holds, and would rather read and sort the whole range than walk the
-    sort's index and stop after a page (test_query_plans checks this).
+    other sort SQLite, which cannot tell how many rows a range holds, would rather read and
+    sort the whole range than walk the sort's index and stop after a page; there the range is
+    compared through an expression no index answers (test_query_plans checks this).
+    PostgreSQL knows the range's size from its statistics and chooses for itself.
     """
-    if grid.sort == "ship_date":
+    if grid.sort == "ship_date" or not isinstance(db.obj, SqliteDatabase):
         return Shipment.ship_date
     return fn.COALESCE(Shipment.ship_date, Shipment.ship_date)
 
