@@ -4,7 +4,7 @@ The database is seeded with several merchants (bench/seed.py) and analysed, so t
 has the choice a large instance gives it. Each case records the SQL peewee runs (or generates,
 `query.sql()`) and checks its plan: no full scan of the shipment table, and for keyset pages no
 sort of the view's rows (the index must hand them over in order). Accepted exceptions are listed
-in ACCEPTED with their reason; a case that stops needing its exception fails too.
+in ACCEPTED with their reason. Run with SHOW_PLANS=1 and -s to print every plan.
 """
 
 import json
@@ -64,7 +64,7 @@ SEARCHES = {
     "search-number-prefix": {"q": "SBX00200000123"},
     "search-substring": {"q": "baker"},
 }
-# Case id → why its plan may break a rule. A case listed here must still break it (see below).
+# Case id → why it may scan the shipment table (the other rules still apply to it).
 ACCEPTED = {
     "search-substring": "a word inside names and emails has no index: one pass over the "
     "merchant's rows, documented in grid_query.search_condition",
