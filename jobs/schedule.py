@@ -43,14 +43,8 @@ def next_check_at(status, reason, now, settings):
     return now + max(timedelta(hours=hours), MIN_RECHECK)
 
 
-def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:
-    """Lease due shipments (of one upload, some ids, or all) and enqueue them in batches.
-
-    Batches never mix providers or API keys: each is sized to its provider's max_batch and
-    counted against that provider+key's RQ rate limit.
-    """
-    settings = runtime.setup()
-    now = utcnow()
+def due_shipments(now, upload_id=None, shipment_ids=None):
+    """(id, merchant) of the shipments due at `now` and not leased, the most overdue first."""
     due = Shipment.select(Shipment.id, Shipment.merchant).where(
         Shipment.next_check_at <= now,
         Shipment.claimed_until.is_null() | (Shipment.claimed_until < now),
@@ -59,7 +53,18 @@ def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:
         due = due.where(Shipment.upload == upload_id)
     if shipment_ids is not None:
         due = due.where(Shipment.id.in_(shipment_ids))
-    rows = list(due.order_by(Shipment.next_check_at).limit(SWEEP_LIMIT).tuples())
+    return due.order_by(Shipment.next_check_at).limit(SWEEP_LIMIT)
+
+
+def enqueue_due(upload_id=None, shipment_ids=None, at_front=False) -> int:
+    """Lease due shipments (of one upload, some ids, or all) and enqueue them in batches.
+
+    Batches never mix providers or API keys: each is sized to its provider's max_batch and
+    counted against that provider+key's RQ rate limit.
+    """
+    settings = runtime.setup()
+    now = utcnow()
+    rows = list(due_shipments(now, upload_id, shipment_ids).tuples())
     choices = choices_for({merchant for _, merchant in rows}, settings)
     groups = {}
     for shipment_id, merchant in rows:
