@@ -4,23 +4,29 @@ PostgreSQL connections dropped."""
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from peewee import fn
+from playhouse.shortcuts import chunked
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from bench.datasets import seed_due
 from jobs import runtime
+from jobs.imports import import_upload
 from jobs.queues import QUEUE_NAMES, queue
+from jobs.resolve import resolve_batch
 from jobs.schedule import STUCK_IMPORT, sweep
+from tests.conftest import csrf_from, sign_up
 from tests.test_faults import expire_leases
 from tests.test_many_workers import _expected_events
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, utcnow
+from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 SCENARIOS = ("DELIVERED", "ALERTLOST", "TRANSITMOVING", "UNDELIVEREDABSENT", "PICKUPAWAITING")
 NUMBERS = [f"SBX{name}{n:02d}" for name in SCENARIOS for n in range(1, 5)]  # 20 shipments
@@ -129,3 +135,82 @@ def test_redis_restarted_mid_run_loses_and_doubles_nothing(app, merchant_client,
     work(app)
     assert {u.state for u in Upload.select()} == {"done"}
     assert_each_classified_exactly_once(NUMBERS + LATE_NUMBERS)
+
+
+IMPORT_ROWS = 30_000  # a couple of seconds of import transaction on SQLite
+SEEDED = 200  # due shipments resolved meanwhile
+
+
+def threaded(errors, function, *args):
+    """A thread running `function`, its exception kept in `errors`, its connection closed."""
+
+    def run():
+        try:
+            function(*args)
+        except Exception as exc:  # noqa: BLE001 - the test asserts there are none
+            errors.append(exc)
+        finally:
+            db.close()
+
+    return threading.Thread(target=run)
+
+
+def write_big_upload(tmp_path, merchant_id) -> Upload:
+    path = tmp_path / "big.csv"
+    numbers = (f"SBXDELIVERED{n:06d}" for n in range(IMPORT_ROWS))
+    path.write_text(csv_of(numbers), encoding="utf-8")
+    return Upload.create(
+        merchant=merchant_id, filename="big.csv", stored_path=str(path), state="queued"
+    )
+
+
+def follow_up_each(client, shipment_ids):
+    """Mark each shipment contacted through the app, one POST each."""
+    token = csrf_from(client, "/shipments")
+    for shipment_id in shipment_ids:
+        response = client.post(
+            f"/shipments/{shipment_id}/followup", data={"state": "contacted", "csrf_token": token}
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+
+
+def sign_up_each(app, emails):
+    for email in emails:
+        sign_up(app.test_client(), email)
+
+
+def resolve_each(ids):
+    for batch in chunked(ids, 20):
+        resolve_batch(batch)
+
+
+def test_writers_wait_for_a_long_import_and_every_write_lands(app, merchant_client, tmp_path):
+    merchant_id = Merchant.get(Merchant.email == "merchant-a@example.com").id
+    seed_due(merchant_id, SEEDED)
+    ids = [s.id for s in Shipment.select(Shipment.id).order_by(Shipment.id)]
+    upload = write_big_upload(tmp_path, merchant_id)
+    errors = []
+    importer = threaded(errors, import_upload, upload.id)
+    importer.start()
+    while Upload.get_by_id(upload.id).state == "queued":
+        time.sleep(0.01)
+    emails = [f"shop{n}@example.com" for n in range(5)]
+    writers = [
+        threaded(errors, resolve_each, ids),
+        threaded(errors, follow_up_each, merchant_client, ids[:30]),
+        threaded(errors, sign_up_each, app, emails),
+    ]
+    for writer in writers:
+        writer.start()
+    overlapped = Upload.get_by_id(upload.id).state == "parsing"
+    for thread in [importer, *writers]:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert overlapped  # the writers really ran while the import held its transaction
+    upload = Upload.get_by_id(upload.id)
+    assert (upload.state, upload.imported) == ("resolving", IMPORT_ROWS)
+    assert Shipment.select().count() == SEEDED + IMPORT_ROWS
+    checked = Shipment.select().where(Shipment.id.in_(ids), Shipment.checked_at.is_null(False))
+    assert checked.count() == SEEDED
+    assert Shipment.select().where(Shipment.followup == "contacted").count() == 30
+    assert Merchant.select().where(Merchant.email.in_(emails)).count() == len(emails)
