@@ -2,6 +2,7 @@
 PostgreSQL connections dropped."""
 
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -22,7 +23,7 @@ from jobs.imports import import_upload
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
 from jobs.schedule import STUCK_IMPORT, sweep
-from tests.conftest import csrf_from, sign_up
+from tests.conftest import PASSWORD, csrf_from, sign_up
 from tests.test_faults import expire_leases
 from tests.test_many_workers import _expected_events
 from tests.test_thin_path import upload_csv
@@ -214,3 +215,31 @@ def test_writers_wait_for_a_long_import_and_every_write_lands(app, merchant_clie
     assert checked.count() == SEEDED
     assert Shipment.select().where(Shipment.followup == "contacted").count() == 30
     assert Merchant.select().where(Merchant.email.in_(emails)).count() == len(emails)
+
+
+@pytest.fixture
+def short_busy_timeout(app, database_url, monkeypatch):
+    """SQLite connections that wait 200 ms for the write lock instead of 10 s."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single write lock")
+    pragmas = dict(db.obj._pragmas, busy_timeout=200)
+    monkeypatch.setattr(db.obj, "_pragmas", list(pragmas.items()))
+    db.close()
+    return database_url.removeprefix("sqlite:///")
+
+
+def test_a_write_locked_out_longer_than_the_timeout_gets_a_clear_retry_page(
+    app, client, short_busy_timeout
+):
+    holder = sqlite3.connect(short_busy_timeout)  # an import far longer than the busy timeout
+    holder.execute("BEGIN IMMEDIATE")
+    token = csrf_from(client, "/signup")  # reading is never blocked (WAL)
+    form = {"email": "late@example.com", "password": PASSWORD, "name": "Shop", "csrf_token": token}
+    response = client.post("/signup", data=form)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "busy" in response.get_data(as_text=True).lower()
+    holder.rollback()
+    holder.close()
+    assert client.post("/signup", data=form).status_code == 303  # the retry goes through
+    assert Merchant.select().where(Merchant.email == "late@example.com").count() == 1
