@@ -243,3 +243,41 @@ def test_a_write_locked_out_longer_than_the_timeout_gets_a_clear_retry_page(
     holder.close()
     assert client.post("/signup", data=form).status_code == 303  # the retry goes through
     assert Merchant.select().where(Merchant.email == "late@example.com").count() == 1
+
+
+def terminate_other_backends(database_url) -> int:
+    """Drop every connection to the test database but this one, as a server restart would."""
+    import psycopg2
+
+    with psycopg2.connect(database_url) as admin, admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        dropped = cursor.rowcount
+    admin.close()
+    return dropped
+
+
+def test_dropped_postgresql_connections_are_replaced(app, database_url, merchant_client):
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL connections (TEST_DATABASE_URL)")
+    runtime.setup()["RESOLVE_BATCH_SIZE"] = BATCH
+    upload_csv(merchant_client, csv_of(NUMBERS))
+    work(app, max_jobs=3)  # the import and two resolve batches, on pooled connections
+    assert 0 < unchecked() < len(NUMBERS)
+    first = Shipment.select(Shipment.id).order_by(Shipment.id).first().id
+    db.close()  # back to the pool, as at the end of every request and job
+
+    assert terminate_other_backends(database_url) >= 1
+    assert merchant_client.get("/shipments").status_code == 200
+    token = csrf_from(merchant_client, "/shipments")
+    followup = {"state": "contacted", "csrf_token": token}
+    assert merchant_client.post(f"/shipments/{first}/followup", data=followup).status_code == 303
+    db.close()
+
+    assert terminate_other_backends(database_url) >= 1
+    work(app)  # the remaining batches, on new connections
+    assert {u.state for u in Upload.select()} == {"done"}
+    assert_each_classified_exactly_once(NUMBERS)
+    assert Shipment.get_by_id(first).followup == "contacted"
