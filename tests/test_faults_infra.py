@@ -1,9 +1,11 @@
 """Infrastructure faults lose nothing and duplicate nothing: Redis restarted, SQLite busy,
 PostgreSQL connections dropped."""
 
+import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +34,7 @@ from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Uploa
 SCENARIOS = ("DELIVERED", "ALERTLOST", "TRANSITMOVING", "UNDELIVEREDABSENT", "PICKUPAWAITING")
 NUMBERS = [f"SBX{name}{n:02d}" for name in SCENARIOS for n in range(1, 5)]  # 20 shipments
 LATE_NUMBERS = [f"SBXDELIVERED{n:02d}" for n in range(50, 53)]  # uploaded while Redis is down
+ROOT = Path(__file__).resolve().parent.parent
 BATCH = 4  # resolve jobs of 4 shipments: several jobs, so a run can stop part way
 
 
@@ -281,3 +284,21 @@ def test_dropped_postgresql_connections_are_replaced(app, database_url, merchant
     assert {u.state for u in Upload.select()} == {"done"}
     assert_each_classified_exactly_once(NUMBERS)
     assert Shipment.get_by_id(first).followup == "contacted"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["parser", "numbers"])
+def test_atheris_finds_no_crash_or_hang(target, tmp_path):
+    pytest.importorskip("atheris")
+    arguments = ["-max_total_time=4", "-timeout=5", "-rss_limit_mb=1024"]
+    arguments.append(f"-artifact_prefix={tmp_path}/")  # where a crashing input would be kept
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz_targets", target, *arguments],
+        cwd=ROOT,
+        env=dict(os.environ, FUZZ_FOLDER=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Done" in done.stderr  # libFuzzer ran to its time limit
