@@ -40,10 +40,12 @@ def create_app(config=None):
 
 def _init_extensions(app):
     from webapp import auth
+    from webapp.busy import init_busy
     from webapp.security import init_security
 
     Htmx(app)
     init_security(app)
+    init_busy(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
