@@ -3,8 +3,9 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	&& { command -v $$p; break; }; done)
 VENV ?= .venv
+EXTRAS ?= test
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+STAMP := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: run test lint bench bench-quick clean
 
@@ -12,7 +13,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Parceldesk needs Python 3.11 or newer (python3.11+ on PATH)."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
 
 # The sandbox's histories unfold an hour per second here, so a demo moves while you watch.
