@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask_login.utils import _create_identifier  # noqa: E402
+
 from bench.seed import seed  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.grid_paging import encode_cursor, grid_page  # noqa: E402
@@ -72,8 +74,11 @@ def _prepare(url: str, n: int) -> float:
 def _client(url: str, home: str):
     app = create_app({"DATABASE_URL": url, "PARCELDESK_HOME": home, "SECRET_KEY": "bench"})
     client = app.test_client()
+    with app.test_request_context(environ_base=client.environ_base):  # its address and agent
+        identifier = _create_identifier()
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(MERCHANT), True
+        session["_id"] = identifier  # session_protection="strong" drops sessions without it
     return client
 
 
