@@ -1,0 +1,133 @@
+"""Trigram indexes behind the grid's substring search: FTS5 on SQLite, pg_trgm on PostgreSQL."""
+
+import logging
+
+from peewee import SQL, DatabaseError, PostgresqlDatabase
+
+from webapp.models import Shipment, db
+
+log = logging.getLogger(__name__)
+
+FTS_TABLE = "shipment_search"
+COLUMNS = ("tracking_number", "order_id", "customer_name", "email")
+TRIGRAM = 3  # a trigram index can only answer terms of at least three characters
+_NEW = ", ".join(f"new.{c}" for c in COLUMNS)
+_OLD = ", ".join(f"old.{c}" for c in COLUMNS)
+_LIST = ", ".join(COLUMNS)
+# External-content FTS5: the text stays in shipment; the triggers keep the index in step.
+# The update trigger fires only when a searched column changes, not on every status write.
+SQLITE_OBJECTS = {
+    "shipment_search_ai": f"""CREATE TRIGGER shipment_search_ai AFTER INSERT ON shipment BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, {_LIST}) VALUES (new.id, {_NEW}); END""",
+    "shipment_search_ad": f"""CREATE TRIGGER shipment_search_ad AFTER DELETE ON shipment BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_LIST}) VALUES ('delete', old.id, {_OLD});
+        END""",
+    "shipment_search_au": f"""CREATE TRIGGER shipment_search_au AFTER UPDATE OF {_LIST}
+        ON shipment BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_LIST}) VALUES ('delete', old.id, {_OLD});
+        INSERT INTO {FTS_TABLE}(rowid, {_LIST}) VALUES (new.id, {_NEW}); END""",
+}
+PG_INDEXES = {f"shipment_{c}_trgm": c for c in COLUMNS}
+
+
+def is_postgres(database=None) -> bool:
+    """Whether the bound database (or `database`) is PostgreSQL."""
+    return isinstance(database or db.obj, PostgresqlDatabase)
+
+
+def ensure_search_index(database=None):
+    """Create the search index if missing, filled from the existing rows; safe to repeat."""
+    database = database or db.obj
+    if is_postgres(database):
+        _ensure_trigram_indexes(database)
+    else:
+        _ensure_fts(database)
+
+
+def _sqlite_names(database, kind: str) -> set:
+    rows = database.execute_sql("SELECT name FROM sqlite_master WHERE type = ?", (kind,))
+    return {name for (name,) in rows}
+
+
+def _ensure_fts(database):
+    """Create the FTS5 table and its triggers and fill it once, in one write transaction."""
+    if _fts_complete(database):
+        return
+    with database.atomic("IMMEDIATE"):  # another process may be doing the same right now
+        if _fts_complete(database):
+            return
+        # A table without all its triggers (shipment was dropped and created again) is stale.
+        drop_search_index(database)
+        database.execute_sql(
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({_LIST}, content='shipment', "
+            "content_rowid='id', tokenize='trigram')"
+        )
+        for sql in SQLITE_OBJECTS.values():
+            database.execute_sql(sql)
+        database.execute_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def _fts_complete(database) -> bool:
+    return FTS_TABLE in _sqlite_names(database, "table") and set(SQLITE_OBJECTS) <= _sqlite_names(
+        database, "trigger"
+    )
+
+
+def _ensure_trigram_indexes(database):
+    """pg_trgm GIN indexes; without the extension the search still works, by a scan."""
+    try:
+        with database.atomic():
+            database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DatabaseError as error:
+        present = database.execute_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if present.fetchone() is None:
+            log.warning("pg_trgm unavailable (%s): substring search scans the rows", error)
+            return
+    for name, column in PG_INDEXES.items():
+        database.execute_sql(
+            f"CREATE INDEX IF NOT EXISTS {name} ON shipment USING gin ({column} gin_trgm_ops)"
+        )
+
+
+def drop_search_index(database=None):
+    """Remove the search index (bulk loads rebuild it once at the end, which is faster)."""
+    database = database or db.obj
+    if is_postgres(database):
+        for name in PG_INDEXES:
+            database.execute_sql(f"DROP INDEX IF EXISTS {name}")
+        return
+    for name in SQLITE_OBJECTS:
+        database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    database.execute_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'  # a quoted FTS5 string: every character literal
+
+
+def substring_condition(q: str, number: str):
+    """Rows whose normalized tracking number contains `number`, or order id, name, email `q`.
+
+    Case-insensitive on both engines. On SQLite a term of three characters or more is looked
+    up in the FTS5 trigram index; shorter ones (and PostgreSQL, whose GIN indexes serve ILIKE
+    directly) use the LIKE condition.
+    """
+    if is_postgres() or min(len(q), len(number)) < TRIGRAM:
+        return _like_condition(q, number)
+    query = (
+        f"tracking_number : {_fts_phrase(number)} OR "
+        f"{{order_id customer_name email}} : {_fts_phrase(q)}"
+    )
+    return Shipment.id.in_(
+        SQL(f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)", [query])
+    )
+
+
+def _like_condition(q: str, number: str):
+    like = f"%{q}%"
+    return (
+        Shipment.tracking_number.contains(number)
+        | Shipment.order_id.ilike(like)
+        | Shipment.customer_name.ilike(like)
+        | Shipment.email.ilike(like)
+    )
