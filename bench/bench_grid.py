@@ -41,7 +41,7 @@ VIEWS = {  # label: grid filter arguments (the URL's query string)
     "search number": {"q": "SBX0010000054321"},
     "search name (substring, common)": {"q": "baker"},
     "search word (substring, no match)": {"q": "nobodyhasthis"},
-    "search email (substring, rare)": {"q": "baker5432"},
+    "search email (substring, rare)": {"q": "n.baker5432"},
     "search part of a number (substring)": {"q": "1005432"},
     "search two letters (no trigram: LIKE)": {"q": "zq"},
     "filter carrier": {"carrier": "ups"},

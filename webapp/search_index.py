@@ -15,6 +15,7 @@ TRIGRAM = 3  # a trigram index can only answer terms of at least three character
 # With this many matches (a tenth of a percent of a million rows) a page of 50 comes within
 # about 50,000 rows of the grid's order, while sorting every match costs more as they grow.
 WALK_AFTER = 1000
+SAMPLE, SAMPLE_HITS = 20_000, 20  # the same tenth of a percent, for terms too short for it
 _NEW = ", ".join(f"new.{c}" for c in COLUMNS)
 _OLD = ", ".join(f"old.{c}" for c in COLUMNS)
 _LIST = ", ".join(COLUMNS)
@@ -132,7 +133,7 @@ def many_matches(q: str, number: str, merchant_id: int) -> bool:
     if is_postgres():
         return True
     if not _indexed(q, number):
-        return False  # no index to ask; a rare word must not cost a walk in the grid's order
+        return _common_in_sample(q, number, merchant_id)
     sql = (
         f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} JOIN shipment ON shipment.id = "
         f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? "
@@ -140,6 +141,18 @@ def many_matches(q: str, number: str, merchant_id: int) -> bool:
     )
     found = db.execute_sql(sql, (_fts_query(q, number), merchant_id)).fetchone()[0]
     return found >= WALK_AFTER
+
+
+def _common_in_sample(q: str, number: str, merchant_id: int) -> bool:
+    """Whether a term too short for the index matches often among the newest SAMPLE rows.
+
+    A rare one must not cost a walk in the grid's order (row lookups in index order are far
+    slower than one pass in storage order); a common one finds its page within a few rows.
+    """
+    newest = Shipment.select(Shipment.id).where(Shipment.merchant == merchant_id)
+    newest = newest.order_by(Shipment.id.desc()).limit(SAMPLE)
+    hits = Shipment.select(Shipment.id).where(Shipment.id.in_(newest), like_condition(q, number))
+    return hits.limit(SAMPLE_HITS).count() >= SAMPLE_HITS
 
 
 def _indexed(q: str, number: str) -> bool:
