@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from peewee import ProgrammingError
 
 from tests.test_grid import add, merchant_id
 from webapp.database import ensure_schema
@@ -150,3 +151,22 @@ def test_both_plans_find_the_same_rows_page_by_page(app, people, monkeypatch, wa
             grid = GridFilter(q=q, sort=sort, after=cursor)
         assert seen == [s.id for s in shipments_matching(people, GridFilter(q=q, sort=sort))]
         assert len(seen) == expected
+
+
+def test_without_pg_trgm_the_search_still_works_by_a_scan(app, people, monkeypatch):
+    if not is_postgres():
+        pytest.skip("pg_trgm is PostgreSQL's")
+    db.execute_sql("DROP EXTENSION IF EXISTS pg_trgm CASCADE")  # takes its indexes with it
+    real = type(db.obj).execute_sql
+
+    def refuse(self, sql, *args, **kwargs):
+        if sql.startswith("CREATE EXTENSION"):
+            raise ProgrammingError("permission denied to create extension")
+        return real(self, sql, *args, **kwargs)
+
+    warnings = []
+    monkeypatch.setattr(type(db.obj), "execute_sql", refuse)
+    monkeypatch.setattr("webapp.search_index.log.warning", lambda *args: warnings.append(args))
+    ensure_schema()
+    assert warnings and "pg_trgm unavailable" in warnings[0][0]
+    assert found(people, "archer") == {"1Z999AA10123456784"}
