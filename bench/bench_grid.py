@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask_login.utils import _create_identifier  # noqa: E402
+
 from bench.seed import seed  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.grid_paging import encode_cursor, grid_page  # noqa: E402
@@ -39,6 +41,9 @@ VIEWS = {  # label: grid filter arguments (the URL's query string)
     "search number": {"q": "SBX0010000054321"},
     "search name (substring, common)": {"q": "baker"},
     "search word (substring, no match)": {"q": "nobodyhasthis"},
+    "search email (substring, rare)": {"q": "n.baker5432"},
+    "search part of a number (substring)": {"q": "1005432"},
+    "search two letters (no trigram: LIKE)": {"q": "zq"},
     "filter carrier": {"carrier": "ups"},
     "filter upload": {"upload": "3"},
     "filter stalled": {"stalled": "1"},
@@ -72,15 +77,11 @@ def _prepare(url: str, n: int) -> float:
 def _client(url: str, home: str):
     app = create_app({"DATABASE_URL": url, "PARCELDESK_HOME": home, "SECRET_KEY": "bench"})
     client = app.test_client()
-    with (
-        app.test_request_context(environ_base=client.environ_base),
-        client.session_transaction() as session,
-    ):
-        from flask_login.utils import _create_identifier
-
-        # what login_user leaves in the session, including the strong-protection identifier
+    with app.test_request_context(environ_base=client.environ_base):  # its address and agent
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(MERCHANT), True
-        session["_id"] = _create_identifier()
+        session["_id"] = identifier  # session_protection="strong" drops sessions without it
     return client
 
 

@@ -12,6 +12,7 @@ from playhouse.shortcuts import chunked
 from jobs.taxonomy import REASONS
 from webapp.database import ensure_schema, open_database
 from webapp.models import Merchant, Shipment, TrackingEvent, Upload, db
+from webapp.search_index import drop_search_index, ensure_search_index
 
 # Share of each status in a typical merchant's list (most parcels arrive).
 STATUS_WEIGHTS = {
@@ -154,11 +155,13 @@ def _drop_indexes(database):
     dropped = [i for i in Shipment._meta.fields_to_index() if not i._unique]
     for index in dropped:
         database.execute_sql(f'DROP INDEX IF EXISTS "{index._name}"')
+    drop_search_index(database)  # trigram indexes (and SQLite's FTS triggers) likewise
     return dropped
 
 
 def _restore_indexes(database, indexes):
     Shipment._schema.create_indexes(safe=True)
+    ensure_search_index(database)
 
 
 if __name__ == "__main__":

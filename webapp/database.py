@@ -5,6 +5,7 @@ from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from webapp.models import MODELS, db
+from webapp.search_index import ensure_search_index
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers (the grid) never wait for the import writer
@@ -97,3 +98,4 @@ def ensure_schema():
         missing = [f for f in model._meta.sorted_fields if f.column_name not in present]
         if missing:
             migrate(*(migrator.add_column(table, f.column_name, f) for f in missing))
+    ensure_search_index(database)

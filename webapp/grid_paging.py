@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from jobs.classify import STATUSES
-from webapp.grid_query import SORTS, GridFilter, shipments_in_view
+from webapp.grid_query import SORTS, GridFilter, search_sorts_matches, shipments_in_view
 from webapp.models import Shipment
 
 STATUS_KEYS = {key for key, _ in STATUSES}
@@ -66,7 +66,7 @@ def grid_page(merchant_id: int, grid: GridFilter, size: int):
     if column is None:
         rows = base.where(_id_after(direction, cursor[1])) if cursor else base
         rows = list(rows.order_by(_id_order(direction)).limit(size + 1))
-    elif grid.q:  # the matches are few and already found by the search: one sorted query
+    elif grid.q and search_sorts_matches(grid.q, merchant_id):  # few matches, already found
         rows = _one_query(base, column, direction, cursor, size + 1)
     else:
         rows = _two_segments(base, column, direction, cursor, size + 1)

@@ -8,6 +8,7 @@ from peewee import SqliteDatabase, fn
 
 from jobs.classify import STATUSES
 from webapp.models import FOLLOWUP_STATES, Shipment, Upload, db, utcnow
+from webapp.search_index import like_condition, many_matches, substring_condition
 
 TABS = [("all", "All"), ("needs_action", "Needs action"), *STATUSES]
 SORT_LABELS = {
@@ -111,23 +112,30 @@ def needs_action():
 
 def search_condition(q: str, merchant_id: int):
     """Tracking number, order id, customer name or email containing `q` (prefix or substring)."""
-    number = re.sub(r"[\s-]", "", q).upper()
+    number = normalized_number(q)
     prefix = (Shipment.tracking_number >= number) & (Shipment.tracking_number < number + "\uffff")
     by_order = (Shipment.order_id >= q) & (Shipment.order_id < q + "\uffff")
     if NUMBER_LIKE.match(number):
         # Two index ranges, found first (a handful of ids), then ordered; never a scan.
         found = merchant_shipments(merchant_id).select(Shipment.id).where(prefix | by_order)
         return Shipment.id.in_(found)
-    like = f"%{q}%"
-    matching = (
-        Shipment.tracking_number.contains(number)
-        | Shipment.order_id.ilike(like)
-        | Shipment.customer_name.ilike(like)
-        | Shipment.email.ilike(like)
-    )
-    # One pass over the merchant's rows in storage order, then a sort of the matches: a rare
-    # word must not cost a walk of the whole table in the grid's order (one lookup per row).
+    if many_matches(q, number, merchant_id):
+        return like_condition(q, number)  # tested row by row while walking the grid's order
+    # Few matches: found through the trigram index (LIKE on short terms: one pass over the
+    # merchant's rows), then sorted; a rare word must not cost a walk in the grid's order.
+    matching = substring_condition(q, number)
     return Shipment.id.in_(merchant_shipments(merchant_id).select(Shipment.id).where(matching))
+
+
+def search_sorts_matches(q: str, merchant_id: int) -> bool:
+    """Whether the search finds few rows, to sort in one query, rather than walking the order."""
+    number = normalized_number(q)
+    return bool(NUMBER_LIKE.match(number)) or not many_matches(q, number, merchant_id)
+
+
+def normalized_number(q: str) -> str:
+    """The search text as a tracking number is stored: no spaces or dashes, upper case."""
+    return re.sub(r"[\s-]", "", q).upper()
 
 
 def _tab_condition(status: str):

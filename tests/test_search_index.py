@@ -1,0 +1,172 @@
+"""Substring search through the trigram indexes (FTS5 on SQLite, pg_trgm on PostgreSQL)."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from peewee import ProgrammingError
+
+from tests.test_grid import add, merchant_id
+from webapp.database import ensure_schema
+from webapp.grid_paging import grid_page
+from webapp.grid_query import NUMBER_LIKE, SORTS, GridFilter, search_condition, shipments_matching
+from webapp.models import Merchant, Shipment, db
+from webapp.search_index import PG_INDEXES, drop_search_index, is_postgres
+
+
+def found(me, q) -> set[str]:
+    """Tracking numbers of the merchant's grid searched for `q`."""
+    return {s.tracking_number for s in shipments_matching(me, GridFilter(q=q))}
+
+
+@pytest.fixture
+def people(merchant_client):
+    """Three shipments of merchant A, and one of merchant B sharing A's words."""
+    me = merchant_id()
+    add(me, "1Z999AA10123456784", order_id="#A-1001", customer_name="Ann Archer",
+        email="ann.archer@shop.test")  # fmt: skip
+    add(me, "LX123456785CN", order_id="WEB-77", customer_name="Bob Baker", email="bob@bakery.test")
+    add(me, "SBX0010000054321", order_id=None, customer_name=None, email=None)
+    other = Merchant.create(email="merchant-b@example.com", password_hash="!")
+    add(other.id, "1Z999AA10999999999", order_id="#A-1001", customer_name="Ann Archer Baker",
+        email="ann@shop.test")  # fmt: skip
+    return me
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("archer", {"1Z999AA10123456784"}),  # customer name, inside the word
+        ("ARCHER", {"1Z999AA10123456784"}),  # any case
+        ("n arc", {"1Z999AA10123456784"}),  # across the space
+        ("bakery.test", {"LX123456785CN"}),  # email
+        ("bake", {"LX123456785CN"}),  # name and email of the same row: once
+        ("a-100", {"1Z999AA10123456784"}),  # order id, any case
+        ("web-77", {"LX123456785CN"}),
+        ("99aa101", {"1Z999AA10123456784"}),  # part of a tracking number, any case
+        ("99 aa-101", {"1Z999AA10123456784"}),  # pasted with spaces and dashes
+        ("56785c", {"LX123456785CN"}),
+        ("0054321", {"SBX0010000054321"}),  # a row whose other fields are empty
+        ("shop.test", {"1Z999AA10123456784"}),  # B's email matches too, and must not show
+        ("z9", {"1Z999AA10123456784"}),  # two characters: the LIKE fallback
+        ("b", {"LX123456785CN", "SBX0010000054321"}),  # one character
+        ('ann"', set()),  # a quote is a character, never query syntax
+        ('"" OR *', set()),
+        ("nobody", set()),
+        ("9999999", set()),  # only merchant B's number holds it
+    ],
+)
+def test_substring_search_finds_the_merchants_rows(app, people, q, expected):
+    assert found(people, q) == expected
+
+
+def _edit(me):
+    """Insert, update and delete rows after the index was built."""
+    new = add(me, "NEW0001", customer_name="Zelda Quinn", email="zq@new.test", order_id="#N1")
+    old = Shipment.get(Shipment.tracking_number == "LX123456785CN")
+    Shipment.update(customer_name="Robert Smith", email="rob@smith.test").where(
+        Shipment.id == old.id
+    ).execute()
+    Shipment.update(status="delivered", reason="delivered").where(Shipment.id == new.id).execute()
+    Shipment.delete().where(Shipment.tracking_number == "SBX0010000054321").execute()
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("zelda", {"NEW0001"}),  # inserted
+        ("new.test", {"NEW0001"}),  # still there after a status update
+        ("robert", {"LX123456785CN"}),  # updated: the new name is found ...
+        ("baker", set()),  # ... and the old one is gone
+        ("bakery", set()),
+        ("0054321", set()),  # deleted
+    ],
+)
+def test_the_index_keeps_up_with_inserts_updates_and_deletes(app, people, q, expected):
+    _edit(people)
+    assert found(people, q) == expected
+
+
+def test_an_existing_database_gets_its_index_filled_once(app, people):
+    drop_search_index()
+    add(people, "LATE0001", customer_name="Late Comer")  # written while there is no index
+    ensure_schema()
+    ensure_schema()  # a second start changes nothing
+    assert found(people, "comer") == {"LATE0001"}
+    assert found(people, "archer") == {"1Z999AA10123456784"}
+
+
+def test_the_search_uses_the_trigram_index(app, people):
+    query = Shipment.select(Shipment.id).where(search_condition("archer", people))
+    sql, params = query.sql()
+    if is_postgres():
+        db.execute_sql("SET enable_seqscan = off")  # a tiny table would otherwise be scanned
+        plan = "\n".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, params))
+        db.execute_sql("RESET enable_seqscan")
+        assert any(name in plan for name in PG_INDEXES), plan
+    else:
+        plan = "\n".join(r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        assert "VIRTUAL TABLE INDEX" in plan and "shipment_search" in plan, plan
+
+
+def _substring_term(term: str) -> bool:
+    """Not empty, and not a pasted number (those are searched by prefix)."""
+    return bool(term) and not NUMBER_LIKE.match(term.replace(" ", "").replace("-", "").upper())
+
+
+WORDS = st.text(alphabet="abcAB -.@#1%_\\", min_size=0, max_size=12)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(WORDS, min_size=1, max_size=6), term=WORDS.map(str.strip).filter(_substring_term)
+)
+def test_the_index_agrees_with_a_plain_substring_test(app, merchant_client, names, term):
+    me = merchant_id()
+    Shipment.delete().where(Shipment.merchant == me).execute()
+    for n, name in enumerate(names):
+        add(me, f"P{n:04d}", customer_name=name)
+    term = term.strip()
+    expected = {f"P{n:04d}" for n, name in enumerate(names) if term.lower() in name.lower()}
+    number = term.replace(" ", "").replace("-", "").upper()
+    expected |= {f"P{n:04d}" for n in range(len(names)) if number in f"P{n:04d}"}
+    assert found(me, term) == expected
+
+
+@pytest.mark.parametrize("walk_after", [1, 10**6])  # common terms walk the grid's order
+@pytest.mark.parametrize(("q", "expected"), [("archer", 2), ("shop.test", 1), ("b", 2), ("x%", 1)])
+def test_both_plans_find_the_same_rows_page_by_page(app, people, monkeypatch, walk_after, q,
+                                                    expected):  # fmt: skip
+    monkeypatch.setattr("webapp.search_index.WALK_AFTER", walk_after)
+    monkeypatch.setattr("webapp.search_index.SAMPLE_HITS", walk_after)
+    add(people, "X%", customer_name="Ann Archer")  # a literal % is only matched by itself
+    for sort in SORTS:
+        grid, seen = GridFilter(q=q, sort=sort), []
+        while True:
+            rows, cursor = grid_page(people, grid, 1)
+            seen += [r.id for r in rows]
+            if not cursor:
+                break
+            grid = GridFilter(q=q, sort=sort, after=cursor)
+        assert seen == [s.id for s in shipments_matching(people, GridFilter(q=q, sort=sort))]
+        assert len(seen) == expected
+
+
+def test_without_pg_trgm_the_search_still_works_by_a_scan(app, people, monkeypatch):
+    if not is_postgres():
+        pytest.skip("pg_trgm is PostgreSQL's")
+    db.execute_sql("DROP EXTENSION IF EXISTS pg_trgm CASCADE")  # takes its indexes with it
+    real = type(db.obj).execute_sql
+
+    def refuse(self, sql, *args, **kwargs):
+        if sql.startswith("CREATE EXTENSION"):
+            raise ProgrammingError("permission denied to create extension")
+        return real(self, sql, *args, **kwargs)
+
+    warnings = []
+    monkeypatch.setattr(type(db.obj), "execute_sql", refuse)
+    monkeypatch.setattr("webapp.search_index.log.warning", lambda *args: warnings.append(args))
+    ensure_schema()
+    assert warnings and "pg_trgm unavailable" in warnings[0][0]
+    assert found(people, "archer") == {"1Z999AA10123456784"}
