@@ -69,6 +69,23 @@ def page(results: dict, about: dict, quick: bool) -> str:
     return "\n".join(parts) + "\n"
 
 
+def merge_sections(old: str, new: str) -> str:
+    """The old page with the sections of `new` put in place (an --only run keeps the others)."""
+
+    def sections(text):
+        head, *parts = text.split("\n## ")
+        return head, {part.split("\n", 1)[0]: part for part in parts}
+
+    _, old_parts = sections(old)
+    head, new_parts = sections(new)
+    merged = {**old_parts, **new_parts}
+    return "\n## ".join([head, *(merged[name] for name in sorted(merged, key=_order))])
+
+
+def _order(name):
+    return (name != "Machine", name)
+
+
 def _import(module):
     import importlib
 
@@ -91,6 +108,8 @@ def main(argv=None) -> int:
         results[module] = run_one(module, args.quick)
         print(table(results[module]), flush=True)
     text = page(results, about, args.quick)
+    if args.only and PAGE.exists():
+        text = merge_sections(PAGE.read_text(encoding="utf-8"), text)
     if not args.no_write:
         PAGE.write_text(text, encoding="utf-8")
         print(f"wrote {PAGE.relative_to(ROOT)}")

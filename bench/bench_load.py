@@ -6,6 +6,7 @@ Run: python -m bench.bench_load [--quick]
 """
 
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -18,8 +19,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench.loadclient import GRID_PATHS, Merchant, sample_csv
 
-FULL = {"browsers": 50, "uploaders": 3, "upload_rows": 100_000, "seconds": 60, "own_rows": 300}
-QUICK = {"browsers": 10, "uploaders": 3, "upload_rows": 2_000, "seconds": 8, "own_rows": 60}
+# A merchant reads a page before the next click: `think` seconds on average (0 = hammering).
+FULL = {
+    "browsers": 50,
+    "uploaders": 3,
+    "upload_rows": 100_000,
+    "seconds": 60,
+    "own_rows": 300,
+    "think": 1.0,
+}
+QUICK = {
+    "browsers": 10,
+    "uploaders": 3,
+    "upload_rows": 2_000,
+    "seconds": 8,
+    "own_rows": 60,
+    "think": 0.1,
+}
 
 
 def free_port() -> int:
@@ -57,11 +73,13 @@ def browse(base, index, config, stop, samples):
     merchant = Merchant(base, f"browser{index}@example.com")
     merchant.sign_up()
     merchant.upload(sample_csv(config["own_rows"], f"{index:02d}"))
+    pause = random.Random(index)
     i = index
     while not stop.is_set():
         path = GRID_PATHS[i % len(GRID_PATHS)]
         samples.append((path, *merchant.timed(path)))
         i += 1
+        stop.wait(pause.uniform(0.5, 1.5) * config["think"])
 
 
 def upload_big(base, index, config, results):
@@ -110,7 +128,7 @@ def summarise(samples, uploads, config) -> dict:
         "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1) if times else None,
         "uploads": len(uploads),
         "upload_post_s": [round(seconds, 2) for _, seconds in uploads],
-        **{k: config[k] for k in ("browsers", "uploaders", "upload_rows", "seconds")},
+        **{k: config[k] for k in ("browsers", "uploaders", "upload_rows", "seconds", "think")},
     }
 
 
