@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from jobs.parsing import FIELDS, FileRefused, open_table
 from jobs.queues import enqueue_import, redis_connection
-from webapp.htmx import render
+from webapp.htmx import render, wants_partial
 from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
@@ -119,7 +119,10 @@ def _queue(upload):
             "Your file is saved. The job queue is unavailable right now, so processing will "
             "start by itself as soon as it is back."
         )
-    return redirect(url_for("uploads.show", upload_id=upload.id), 303)
+    target = url_for("uploads.show", upload_id=upload.id)
+    if wants_partial():  # the htmx mapping step: let the browser go to the progress page
+        return "", 200, {"HX-Redirect": target}
+    return redirect(target, 303)
 
 
 def _new_path(merchant_id, filename) -> Path:
