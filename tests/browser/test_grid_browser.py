@@ -59,7 +59,9 @@ def test_triage_a_problem_parcel(app, page):
     page.wait_for_url(re.compile(r"/shipments$"))
     expect(page.locator("#grid a.detail-link")).to_have_count(4)
     page.locator("#tabs a.tab-all[aria-current]").wait_for()  # the swap has settled
-    page.get_by_label("Search").fill("SBXUNDELIVEREDABSENT01")
+    search = page.get_by_label("Search")
+    search.fill("SBXUNDELIVEREDABSENT01")
+    search.press("Enter")  # submits the filter form too, in case a swap raced the typing
     page.wait_for_url(re.compile(r"q=SBXUNDELIVEREDABSENT01"))
     expect(page.locator("#grid a.detail-link")).to_have_count(1)
     assert rows(page) == ["SBXUNDELIVEREDABSENT01"]
