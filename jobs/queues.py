@@ -38,11 +38,6 @@ def redis_connection(settings) -> Redis:
     return Redis(unix_socket_path=server.socket_file)
 
 
-def embedded_url(settings) -> str:
-    """The unix:// URL of the embedded server, for child processes that must share it."""
-    return f"unix://{embedded_redis(settings['PARCELDESK_HOME']).socket_file}"
-
-
 def queue(name: str, connection: Redis) -> Queue:
     """One of the named queues, with the JSON serializer so jobs carry plain ids only."""
     return Queue(name, connection=connection, serializer=JSONSerializer)

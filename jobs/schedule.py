@@ -9,6 +9,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import runtime
+from jobs.classify import is_terminal
 from jobs.merchant_provider import choices_for
 from jobs.queues import enqueue_import, enqueue_resolve, redis_connection
 from webapp.models import Shipment, Upload, utcnow
@@ -25,8 +26,6 @@ REFRESH_HOURS = {
     "alert": 3,
     "returned": 6,  # still on its way back to the sender
 }
-TERMINAL = {("returned", "returned_to_sender")}
-TERMINAL_STATUSES = {"delivered", "expired"}
 MIN_RECHECK = timedelta(minutes=1)  # never sooner, whatever the sandbox clock speed
 LEASE = timedelta(minutes=15)  # a queued batch not finished by then is due again
 SWEEP_LIMIT = 50_000  # per sweep; the next sweep takes the rest
@@ -35,7 +34,7 @@ STUCK_IMPORT = timedelta(minutes=1)  # younger uploads may still be on their way
 
 def next_check_at(status, reason, now, settings):
     """The next time a shipment in (status, reason) is due, or None when it is final."""
-    if status in TERMINAL_STATUSES or (status, reason) in TERMINAL:
+    if is_terminal(status, reason):  # the classifier owns the rule of what is final
         return None
     hours = REFRESH_HOURS.get(status, 6)
     if settings.get("TRACKING_PROVIDER", "sandbox") == "sandbox":
