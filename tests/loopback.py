@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,17 +22,21 @@ class Recorded:
 
 @dataclass
 class Reply:
-    """What the server answers: status, headers, raw body, optional delay (for timeouts)."""
+    """What the server answers: status, headers, raw body; `hang` answers only after the test.
+
+    A hanging reply makes the client's timeout fire whatever the machine's load: the server
+    holds it until the LoopbackServer closes, instead of sleeping a guessed "long enough".
+    """
 
     status: int = 200
     body: bytes = b""
     headers: dict | None = None
-    delay: float = 0.0
+    hang: bool = False
 
     @classmethod
-    def of(cls, payload, status=200, headers=None, delay=0.0):
+    def of(cls, payload, status=200, headers=None, hang=False):
         """A JSON reply."""
-        return cls(status, json.dumps(payload).encode("utf-8"), headers, delay)
+        return cls(status, json.dumps(payload).encode("utf-8"), headers, hang)
 
 
 class LoopbackServer:
@@ -42,6 +45,7 @@ class LoopbackServer:
     def __init__(self, handler):
         self.handler = handler
         self.requests: list[Recorded] = []
+        self.closing = threading.Event()  # releases hanging replies
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,8 +55,8 @@ class LoopbackServer:
                 req = Recorded(self.command, self.path, headers, self.rfile.read(length))
                 outer.requests.append(req)
                 reply = outer.handler(req)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                if reply.hang:
+                    outer.closing.wait(120)
                 self.send_response(reply.status)
                 for name, value in (reply.headers or {}).items():
                     self.send_header(name, value)
@@ -83,6 +87,7 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc):
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from jobs.classify import classify_lines
 from jobs.classify_io import main
@@ -47,12 +48,16 @@ def test_only_events_required_and_in_any_order():
 
 
 def test_now_defaults_to_the_current_time():
-    fixed = datetime(2027, 1, 1, tzinfo=UTC)
     line = json.dumps({"events": [{"time": "2026-11-18T09:30:00Z", "text": "In transit"}]})
-    [out] = classify_lines([line], now=fixed)
-    assert out["status"] == "expired"
-    [live] = classify_lines([line])
-    assert live["days_since_event"] >= 0
+    with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=UTC), tick=False):
+        [soon] = classify_lines([line])
+    with time_machine.travel(datetime(2027, 1, 1, tzinfo=UTC), tick=False):
+        [late] = classify_lines([line])
+    assert (soon["status"], soon["days_since_event"]) == ("in_transit", 2)
+    assert (late["status"], late["days_since_event"]) == ("expired", 43)
+    fixed = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # an explicit `now` wins over the clock
+    [given] = classify_lines([line], now=fixed)
+    assert given["days_since_event"] == 7
 
 
 @pytest.mark.parametrize(

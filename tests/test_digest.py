@@ -1,10 +1,11 @@
 """The daily digest: opt-in, sent once per merchant per day, counts and the report attached."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
+import time_machine
 
 from jobs import runtime
 from jobs.cron import build_scheduler
@@ -40,7 +41,14 @@ def merchants(app, merchant_client):
     return a
 
 
-def test_digest_sent_once_a_day_with_counts_and_report(sink, merchants):
+@pytest.fixture
+def one_day():
+    """The clock stopped for the test, so "today" cannot turn into tomorrow half-way."""
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        yield
+
+
+def test_digest_sent_once_a_day_with_counts_and_report(sink, merchants, one_day):
     assert send_digests() == {"sent": 1, "failed": 0}
     assert send_digests() == {"sent": 0, "failed": 0}  # a re-run the same day sends nothing
     assert len(sink.messages) == 1
@@ -59,7 +67,7 @@ def test_digest_sent_once_a_day_with_counts_and_report(sink, merchants):
     assert Merchant.get_by_id(merchants.id).digest_sent_on == utcnow().date()
 
 
-def test_next_day_sends_again_and_opted_out_merchants_get_none(sink, merchants):
+def test_next_day_sends_again_and_opted_out_merchants_get_none(sink, merchants, one_day):
     yesterday = utcnow().date() - timedelta(days=1)
     Merchant.update(digest_sent_on=yesterday).where(Merchant.id == merchants.id).execute()
     assert send_digests()["sent"] == 1

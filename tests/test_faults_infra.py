@@ -20,7 +20,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from bench.datasets import seed_due
-from jobs import runtime
+from jobs import imports, runtime
 from jobs.imports import import_upload
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
@@ -61,7 +61,8 @@ class RedisProcess:
         self.process = subprocess.Popen(
             [self.binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        for _ in range(200):
+        deadline = time.monotonic() + 60  # a loaded machine may take a while to start it
+        while time.monotonic() < deadline:
             try:
                 if Redis(unix_socket_path=str(self.socket)).ping():
                     return
@@ -141,7 +142,7 @@ def test_redis_restarted_mid_run_loses_and_doubles_nothing(app, merchant_client,
     assert_each_classified_exactly_once(NUMBERS + LATE_NUMBERS)
 
 
-IMPORT_ROWS = 30_000  # a couple of seconds of import transaction on SQLite
+IMPORT_ROWS = 5_000  # five chunks: the writers start (see holding_the_import) after the first
 SEEDED = 200  # due shipments resolved meanwhile
 
 
@@ -188,16 +189,37 @@ def resolve_each(ids):
         resolve_batch(batch)
 
 
-def test_writers_wait_for_a_long_import_and_every_write_lands(app, merchant_client, tmp_path):
+def holding_the_import(monkeypatch):
+    """Events: the import holds its transaction (first chunk stored); the writers have started.
+
+    The import pauses inside its transaction until the writers are running, so they meet the
+    lock whatever the threads' scheduling, instead of hoping the import is still going.
+    """
+    holding, started = threading.Event(), threading.Event()
+    report = imports._report_progress
+
+    def report_and_wait(counts):
+        report(counts)
+        if not holding.is_set():
+            holding.set()
+            assert started.wait(60), "the writers never started"
+
+    monkeypatch.setattr(imports, "_report_progress", report_and_wait)
+    return holding, started
+
+
+def test_writers_wait_for_a_long_import_and_every_write_lands(
+    app, merchant_client, tmp_path, monkeypatch
+):
     merchant_id = Merchant.get(Merchant.email == "merchant-a@example.com").id
     seed_due(merchant_id, SEEDED)
     ids = [s.id for s in Shipment.select(Shipment.id).order_by(Shipment.id)]
     upload = write_big_upload(tmp_path, merchant_id)
     errors = []
+    holding, started = holding_the_import(monkeypatch)
     importer = threaded(errors, import_upload, upload.id)
     importer.start()
-    while Upload.get_by_id(upload.id).state == "queued":
-        time.sleep(0.01)
+    assert holding.wait(60), errors  # the import's transaction is open
     emails = [f"shop{n}@example.com" for n in range(5)]
     writers = [
         threaded(errors, resolve_each, ids),
@@ -206,7 +228,8 @@ def test_writers_wait_for_a_long_import_and_every_write_lands(app, merchant_clie
     ]
     for writer in writers:
         writer.start()
-    overlapped = Upload.get_by_id(upload.id).state == "parsing"
+    overlapped = Upload.get_by_id(upload.id).state == "parsing"  # read without waiting (WAL)
+    started.set()
     for thread in [importer, *writers]:
         thread.join(timeout=120)
     assert not errors, errors
@@ -290,7 +313,7 @@ def test_dropped_postgresql_connections_are_replaced(app, database_url, merchant
 @pytest.mark.parametrize("target", ["parser", "numbers"])
 def test_atheris_finds_no_crash_or_hang(target, tmp_path):
     pytest.importorskip("atheris")
-    arguments = ["-max_total_time=4", "-timeout=5", "-rss_limit_mb=1024"]
+    arguments = ["-max_total_time=4", "-timeout=30", "-rss_limit_mb=1024"]  # 30 s: a hang, not load
     arguments.append(f"-artifact_prefix={tmp_path}/")  # where a crashing input would be kept
     done = subprocess.run(
         [sys.executable, "-m", "tests.fuzz_targets", target, *arguments],

@@ -9,5 +9,7 @@ from bench.bench_load import QUICK, run
 def test_browsing_while_uploading_gives_no_errors():
     figures = run(QUICK)
     assert figures["uploads"] == QUICK["uploaders"]
-    assert figures["requests"] > QUICK["browsers"]  # everyone got through sign-up to browsing
+    # every merchant got through sign-up and its upload to browsing (one page each at least),
+    # however slowly a loaded machine let it get there
+    assert figures["requests"] >= QUICK["browsers"]
     assert figures["errors"] == 0, figures

@@ -245,7 +245,7 @@ def test_quota_exhausted_is_permanent(fake):
 
 
 def test_timeout_is_transient(fake):
-    fake.override = Reply.of({"code": 0, "data": {}}, delay=1.0)
+    fake.override = Reply.of({"code": 0, "data": {}}, hang=True)
     with pytest.raises(TransientError, match="timeout"):
         provider(fake, timeout=0.2).fetch([Query("LX123456789DE")])
 

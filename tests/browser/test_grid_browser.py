@@ -71,7 +71,7 @@ def test_triage_a_problem_parcel(app, page):
     panel.get_by_role("heading", name="Tracking events").wait_for()
     assert panel.locator(".timeline li").count() >= 1
     assert "Undelivered" in panel.inner_text()
-    assert page.evaluate("document.activeElement.id") == "detail-title"  # focus moved to it
+    expect(page.locator("#detail-title")).to_be_focused()  # focus moved to it (after the swap)
     shot(page, "5-detail-panel")
 
     needs_before = int(page.locator("#tabs a.tab-needs_action .count").inner_text())
@@ -80,7 +80,7 @@ def test_triage_a_problem_parcel(app, page):
     panel.locator(".followup-resolved").first.wait_for()
     needs_count = page.locator("#tabs a.tab-needs_action .count")
     expect(needs_count).to_have_text(str(needs_before - 1))  # counts refreshed by themselves
-    assert "Resolved" in page.locator("#grid tbody tr").first.inner_text()  # the row, in place
+    expect(page.locator("#grid tbody tr").first).to_contain_text("Resolved")  # the row, in place
     shot(page, "6-resolved")
 
     page.go_back()
