@@ -341,15 +341,22 @@ def test_statuses_follow_the_contract_order():
     assert set(REASONS) == {key for key, _ in STATUSES}
 
 
-def test_every_pair_has_an_explanation_and_action():
-    for status, reasons in REASONS.items():
-        for reason in reasons:
-            explanation, action = explain(status, reason)
-            assert explanation and action
+def test_every_pair_has_its_own_explanation_and_every_verdict_carries_it():
+    pairs = [(status, reason) for status, reasons in REASONS.items() for reason in reasons]
+    explanations = {pair: explain(*pair) for pair in pairs}
+    assert len({text for text, _ in explanations.values()}) == len(pairs)  # none borrowed
+    for verdict in _reached_verdicts():
+        pair = (verdict.status, verdict.reason)
+        assert (verdict.explanation, verdict.action) == explanations[pair], pair
 
 
 def _reached_pairs():
     """Run realistic single events and the time/detection cases; collect what comes out."""
+    return {(r.status, r.reason) for r in _reached_verdicts()}
+
+
+def _reached_verdicts():
+    """The verdicts of realistic single events and of the time and detection cases."""
     results = [run(ev(DAY, text)) for _, text, _, _ in CORPUS]
     results += [
         run(registered_at=NOW - DAY, **kw)
@@ -366,7 +373,7 @@ def _reached_pairs():
         run(ev(40 * DAY, "In transit")),
         run(ev(6 * DAY, "Available for pickup")),
     ]
-    return {(r.status, r.reason) for r in results}
+    return results
 
 
 def test_every_status_and_reason_is_reachable():

@@ -10,9 +10,9 @@ import time_machine
 from jobs import runtime
 from jobs.cron import build_scheduler
 from jobs.digest import send_digests
-from jobs.queues import redis_connection
+from jobs.queues import queue, redis_connection
 from jobs.reports import HEADER
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, run_jobs
 from tests.report_data import EXCEPTIONS, other_merchant, seed
 from tests.smtp_sink import SmtpSink
 from webapp.models import Merchant, utcnow
@@ -94,11 +94,22 @@ def test_without_smtp_nothing_is_sent(app, merchants):
     assert Merchant.get_by_id(merchants.id).digest_sent_on is None
 
 
-def test_digest_is_a_daily_cron_job(app):
-    scheduler = build_scheduler(redis_connection(app.config), app.config)
-    jobs = {job.func.__name__: job for job in scheduler.get_jobs()}
-    assert jobs["send_digests"].cron == app.config["DIGEST_CRON"] == "0 6 * * *"
-    assert jobs["sweep"].interval == app.config["SWEEP_INTERVAL_SECONDS"]
+def test_digest_is_a_daily_cron_job_that_json_workers_run(app):
+    connection = redis_connection(app.config)
+    with time_machine.travel(datetime(2026, 11, 20, 5, 0, tzinfo=UTC), tick=False) as clock:
+        scheduler = build_scheduler(connection, app.config)
+        jobs = {job.func.__name__: job for job in scheduler.get_jobs()}
+        assert jobs["send_digests"].cron == app.config["DIGEST_CRON"] == "0 6 * * *"
+        assert jobs["sweep"].interval == app.config["SWEEP_INTERVAL_SECONDS"]
+        assert [job.func.__name__ for job in scheduler.enqueue_jobs()] == ["sweep"]  # at once
+        clock.move_to(datetime(2026, 11, 20, 6, 0, tzinfo=UTC))
+        due = sorted(job.func.__name__ for job in scheduler.enqueue_jobs())
+    assert due == ["send_digests", "sweep"]
+    queued = queue("low", connection).get_jobs()  # read as the workers read them: JSON
+    names = ["jobs.digest.send_digests", "jobs.schedule.sweep", "jobs.schedule.sweep"]
+    assert sorted(job.func_name for job in queued) == names
+    run_jobs(app)
+    assert {job.get_status(refresh=True) for job in queued} == {"finished"}
 
 
 def test_settings_form_opts_in(app, merchant_client):

@@ -21,7 +21,7 @@ from tests.loopback import LoopbackServer, Reply
 from tests.test_provider_settings import save_provider
 from tests.test_seventeentrack import KEY, Fake17Track
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, StatusChange, TrackingEvent, utcnow
+from webapp.models import Shipment, StatusChange, TrackingEvent, db, utcnow
 
 NUMBERS = [f"LX{n:08d}{s10_check_digit(f'{n:08d}')}CN" for n in range(1, 7)]  # valid S10
 CSV = "Tracking number\n" + "\n".join(NUMBERS) + "\n"
@@ -248,9 +248,15 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, merchant_client, tmp_path)
     assert_each_classified_exactly_once()
 
 
-def test_a_poll_and_a_push_racing_on_one_shipment_record_one_change(app, merchant):
+RACE_GRACE = 1.0  # seconds the push gets to read inside the poll's transaction (it must not)
+
+
+def test_a_poll_and_a_push_racing_on_one_shipment_record_one_change(app, merchant, monkeypatch):
+    """Two threads apply the same answer; the poll stops inside its transaction, after its read,
+    and the push starts then: the write lock must keep the push from reading until the poll
+    has committed, so the push sees "delivered" and records nothing."""
+    from jobs import resolve
     from jobs.providers.seventeentrack import result_from_item
-    from jobs.resolve import apply_results
     from tests.test_seventeentrack import track_item
 
     upload_csv(merchant, CSV)
@@ -260,7 +266,37 @@ def test_a_poll_and_a_push_racing_on_one_shipment_record_one_change(app, merchan
     first, stale = Shipment.get(), Shipment.get()  # both read "not_found" before either writes
     result = {first.tracking_number: result_from_item(track_item(first.tracking_number))}
     settings = runtime.setup()
-    apply_results([first], result, "17track", settings, utcnow())
-    apply_results([stale], result, "17track", settings, utcnow())
+    poll_read, push_read, push_read_early = threading.Event(), threading.Event(), []
+    read_events = resolve._known_events
+
+    def read_then_hold(shipments):
+        known = read_events(shipments)
+        if threading.current_thread().name == "poll":
+            poll_read.set()
+            push_read_early.append(push_read.wait(RACE_GRACE))  # False when the lock holds
+        else:
+            push_read.set()
+        return known
+
+    monkeypatch.setattr(resolve, "_known_events", read_then_hold)
+    errors = []
+
+    def apply(shipment):
+        try:
+            resolve.apply_results([shipment], result, "17track", settings, utcnow())
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    poll = threading.Thread(target=apply, args=(first,), name="poll")
+    push = threading.Thread(target=apply, args=(stale,), name="push")
+    poll.start()
+    assert poll_read.wait(60), errors
+    push.start()
+    for thread in (poll, push):
+        thread.join(60)
+    assert not errors, errors
+    assert push_read_early == [False]  # the push read only after the poll's commit
     assert StatusChange.select().where(StatusChange.shipment == first.id).count() == 1
     assert TrackingEvent.select().where(TrackingEvent.shipment == first.id).count() == 3

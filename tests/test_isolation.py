@@ -44,6 +44,23 @@ def url_for_rule(rule, ids):
     return url
 
 
+def valid_form(endpoint, ids, token) -> dict:
+    """A form the route accepts (as its owner would send it), so B's try reaches the scoping."""
+    forms = {
+        "shipments.followup": {"state": "resolved", "note": "B was here"},
+        "shipments.bulk": {"action": "contacted", "scope": "selected", "ids": ids["shipment_id"]},
+        "uploads.mapping": {"tracking_number": "0"},
+    }
+    generic = {"ids": ids["shipment_id"], "shipment_id": ids["shipment_id"], "state": "resolved"}
+    return {"csrf_token": token, **forms.get(endpoint, generic)}
+
+
+def post(client, rule, ids, token):
+    url = url_for_rule(rule, ids)
+    form = valid_form(rule.endpoint, ids, token)
+    return client.post(url, data=form, headers={"X-CSRFToken": token})
+
+
 def test_every_route_as_another_merchant_shows_and_changes_nothing(app, two_merchants):
     other, ids, before = two_merchants, ids_of_a(), snapshot()
     token = csrf_from(other, "/uploads")
@@ -56,17 +73,7 @@ def test_every_route_as_another_merchant_shows_and_changes_nothing(app, two_merc
             if method == "GET":
                 response = other.get(url)
             else:
-                response = other.post(
-                    url,
-                    data={
-                        "csrf_token": token,
-                        "ids": ids["shipment_id"],
-                        "shipment_id": ids["shipment_id"],
-                        "state": "resolved",
-                        "note": "B was here",
-                    },
-                    headers={"X-CSRFToken": token},
-                )
+                response = post(other, rule, ids, token)
             tried += 1
             body = response.get_data(as_text=True)
             leaked = [m for m in A_MARKERS if m in body]
@@ -76,6 +83,18 @@ def test_every_route_as_another_merchant_shows_and_changes_nothing(app, two_merc
     assert tried > 20
     assert snapshot() == before
     assert other.get("/shipments").status_code == 200  # B stayed logged in throughout
+
+
+def test_the_forms_b_tried_change_a_shipment_when_a_sends_them(app, two_merchants, merchant_client):
+    """The same forms are valid: B was stopped by the merchant scoping, not by validation."""
+    ids, token = ids_of_a(), csrf_from(merchant_client, "/uploads")
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    for endpoint in ("shipments.followup", "shipments.bulk"):
+        before = snapshot()
+        response = post(merchant_client, rules[endpoint], ids, token)
+        assert response.status_code == 303, (endpoint, response.status_code)
+        assert snapshot() != before, endpoint
+    assert Shipment.get_by_id(ids["shipment_id"]).followup == "contacted"
 
 
 def test_merchant_b_sees_only_its_own_rows_everywhere(app, two_merchants):

@@ -1,9 +1,14 @@
 """Every documented 17TRACK and AfterShip code maps onto a valid (status, reason)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from jobs.classify import TIME_RULES, classify
 from jobs.native_codes import load_codes, native_pair, parcel_pair
 from jobs.taxonomy import REASONS
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 # From shared/reference/tracking-providers.md sections 2.1 and 2.2.
 SEVENTEEN_TRACK = {
@@ -67,10 +72,17 @@ def test_documented_code_maps_to_a_valid_pair(provider, code):
     assert reason in REASONS[status]
 
 
-def test_every_mapped_pair_is_valid():
-    for codes in load_codes().values():
-        for status, reason in codes.values():
-            assert reason in REASONS[status]
+@pytest.mark.parametrize(
+    ("provider", "code", "pair"),
+    [(p, code, pair) for p, codes in load_codes().items() for code, pair in codes.items()],
+)
+def test_a_parcel_reported_with_a_mapped_code_gets_its_pair(provider, code, pair):
+    """What the provider says of a parcel without events decides its status and reason."""
+    verdict = classify(
+        events=[], now=NOW, settings=TIME_RULES, provider=provider, native_status=code,
+        registered_at=NOW - timedelta(days=1),
+    )  # fmt: skip
+    assert (verdict.status, verdict.reason) == pair
 
 
 @pytest.mark.parametrize(
