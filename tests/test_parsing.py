@@ -23,6 +23,7 @@ from jobs.parsing import (
     open_table,
     parse_pasted,
 )
+from tests.shared_spec import require_shared
 
 HEADER = ["Order Number", "Tracking Number", "Customer Name", "Email", "Country", "Ship Date"]
 ROWS = [
@@ -500,16 +501,14 @@ def test_n_good_rows_and_m_bad_rows_give_n_records_and_m_errors(cells, delimiter
     assert len(errors(items)) == len(cells) - len(good)
 
 
-SPEC = Path("/work/shared/tracking_number_data/couriers")
-
-
-@pytest.mark.skipif(not SPEC.is_dir(), reason="tracking_number_data specification not present")
 def test_every_valid_number_of_the_specification_survives_a_one_column_file(tmp_path):
     import json
 
+    spec = require_shared("tracking_number_data", "couriers")
+
     valid = [
         number
-        for path in sorted(SPEC.glob("*.json"))
+        for path in sorted(spec.glob("*.json"))
         for rule in json.loads(path.read_text()).get("tracking_numbers", [])
         for number in rule.get("test_numbers", {}).get("valid", [])
     ]

@@ -4,7 +4,6 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -23,9 +22,9 @@ from jobs.providers.sandbox import (
     load_scenarios,
     scenario_for,
 )
+from tests.shared_spec import require_shared
 
 REGISTERED = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
-STATUSES_MD = Path("/work/shared/statuses.md")
 # Decided by carrier detection before any provider is asked, so no provider history gives them.
 DETECTION_ONLY = {
     ("not_found", "invalid_number"),
@@ -52,7 +51,7 @@ def complete(name):
 def documented_reasons():
     """(status, reason) pairs from the shared statuses table."""
     pairs = set()
-    for line in STATUSES_MD.read_text().splitlines():
+    for line in require_shared("statuses.md").read_text().splitlines():
         cells = [c.strip() for c in line.split("|")]
         if len(cells) > 4 and re.fullmatch(r"`[a-z_]+`", cells[1]):
             status = cells[1].strip("`")
@@ -146,7 +145,6 @@ def test_magic_numbers_cannot_look_like_carrier_numbers():
         assert re.fullmatch(r"SBX[A-Z]{5,}01", number)
 
 
-@pytest.mark.skipif(not STATUSES_MD.exists(), reason="shared statuses table absent")
 def test_every_documented_status_and_reason_is_reachable():
     documented = documented_reasons()
     assert len(documented) > 40  # the table was parsed
