@@ -4,6 +4,7 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	&& { command -v $$p; break; }; done)
 VENV ?= .venv
 EXTRAS ?= test
+PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml
 run: export SANDBOX_CLOCK_SPEED ?= 3600
 run: export SWEEP_INTERVAL_SECONDS ?= 10
 run: $(STAMP)
-	$(BIN)/parceldesk up
+	$(BIN)/parceldesk up --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -94,7 +94,10 @@ def sweep() -> dict:
             Upload.update(state="queued").where(Upload.id == upload.id).execute()
             enqueue_import(connection, upload.id)
             revived += 1
-    return {"enqueued": enqueue_due(), "imports_revived": revived}
+    enqueued = enqueue_due()
+    if enqueued or revived:  # one line when there was work; silence when nothing was due
+        log.info("Sweep: %d shipments due enqueued, %d stuck imports re-queued", enqueued, revived)
+    return {"enqueued": enqueued, "imports_revived": revived}
 
 
 def _job_alive(connection, job_id) -> bool:

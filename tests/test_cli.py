@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,22 @@ def test_a_command_beside_a_running_server_joins_it_and_leaves_it_running(tmp_pa
     finally:
         server.shutdown()
     assert redis_servers_in(home) == []
+
+
+def test_up_help_describes_its_options(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["up", "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0
+    assert "port of the web server (default: 8000)" in out
+    assert "RQ worker processes" in out and "address to listen on" in out
+    assert "PARCELDESK_HOME" in out  # where the embedded Redis lives
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_run_takes_a_port():
+    root = Path(__file__).resolve().parent.parent
+    plan = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "parceldesk up --port 8123" in plan

@@ -1,11 +1,14 @@
 """Nothing is lost: leases, the sweep, re-runs and flushed Redis all converge on the database."""
 
+import logging
 from datetime import datetime, timedelta
 
 import pytest
 from redis import Redis
 
+from bench.datasets import merchant, seed_due
 from jobs.classify import REASONS
+from jobs.cron import QuietRoutineJobs, build_scheduler
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
 from jobs.schedule import next_check_at, sweep
@@ -109,3 +112,53 @@ def test_running_a_resolve_job_twice_converges(app, merchant_client):
     assert TrackingEvent.select().count() == events
     assert StatusChange.select().count() == changes
     assert events > 0
+
+
+class Collected(logging.Handler):
+    """Keeps every record it is handed."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def job_lines(records) -> list[str]:
+    """The lines about jobs (not the worker starting, listening, cleaning up and stopping)."""
+    about_jobs = ("Job OK", "Successfully completed", "result is kept", ": jobs.", "Sweep:")
+    return [r.getMessage() for r in records if any(m in r.getMessage() for m in about_jobs)]
+
+
+@pytest.fixture
+def worker_lines():
+    """What a `parceldesk worker` prints at INFO: RQ's lines (quiet filter on) and the jobs'."""
+    collected, quiet = Collected(), QuietRoutineJobs()
+    loggers = [logging.getLogger("rq.worker"), logging.getLogger("jobs")]
+    levels = [logger.level for logger in loggers]
+    loggers[0].addFilter(quiet)
+    for logger in loggers:
+        logger.addHandler(collected)
+        logger.setLevel(logging.INFO)
+    yield collected.records
+    loggers[0].removeFilter(quiet)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(collected)
+        logger.setLevel(level)
+
+
+def test_the_sweep_is_silent_when_nothing_is_due_and_says_one_line_when_it_enqueues(
+    app, worker_lines
+):
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    assert [job.func.__name__ for job in build_scheduler(connection, app.config).enqueue_jobs()]
+    run_jobs(app)  # the sweep ran and found nothing
+    assert job_lines(worker_lines) == []  # only the worker starting and stopping
+    seed_due(merchant(), 3)
+    build_scheduler(connection, app.config).enqueue_jobs()  # a fresh scheduler: due at once
+    run_jobs(app)
+    sweep_lines = [r.getMessage() for r in worker_lines if r.name.startswith("jobs")]
+    assert sweep_lines == ["Sweep: 3 shipments due enqueued, 0 stuck imports re-queued"]
+    assert not [line for line in job_lines(worker_lines) if "sweep" in line]
+    assert any("resolve_batch" in line for line in job_lines(worker_lines))  # others still log

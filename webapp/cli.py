@@ -27,10 +27,21 @@ def main(argv=None):
 def _parser():
     parser = argparse.ArgumentParser(prog="parceldesk", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    up = sub.add_parser("up", help="web server + workers + embedded Redis")
-    up.add_argument("--port", type=int, default=8000)
-    up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--workers", type=int, default=1)
+    up = sub.add_parser(
+        "up",
+        help="web server + workers + embedded Redis",
+        description="Run everything: the web server, RQ workers with their scheduler, the cron"
+        " scheduler (sweep, digest) and, when REDIS_URL is unset, an embedded Redis whose data"
+        " and socket live in PARCELDESK_HOME. Ctrl-C (or SIGTERM) stops them all.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    up.add_argument("--port", type=int, default=8000, help="port of the web server")
+    up.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)"
+    )
+    up.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="RQ worker processes (RQ WorkerPool)"
+    )
     up.set_defaults(run=_run_up)
     web = sub.add_parser("web", help="only the web server")
     web.add_argument("--port", type=int, default=8000)
@@ -82,10 +93,12 @@ def _run_worker(args):
     from rq.serializers import JSONSerializer
     from rq.worker_pool import WorkerPool
 
+    from jobs.cron import configure_worker_logging
     from jobs.queues import QUEUE_NAMES, queue, redis_connection
     from jobs.runtime import JobWorker, preload
     from webapp.database import release_connections
 
+    configure_worker_logging()
     settings = setup()
     preload()
     release_connections(everything=True)  # work horses are forks: they must not share it
