@@ -86,11 +86,14 @@ def _answering_socket(home: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     for socket in candidates:
-        try:
-            if socket.exists() and Redis(unix_socket_path=str(socket)).ping():
-                return str(socket)
-        except RedisError:
+        if not socket.exists():
             continue
+        try:
+            with Redis(unix_socket_path=str(socket), socket_connect_timeout=5) as probe:
+                if probe.ping():
+                    return str(socket)
+        except RedisError:
+            continue  # a stale socket of a server that died
     return None
 
 
