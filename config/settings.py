@@ -35,6 +35,7 @@ DEFAULTS = {
     "SMTP_STARTTLS": True,
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
+    "SESSION_IDLE_MINUTES": 7 * 24 * 60,  # a session unused this long ends (log in again)
     **TIME_RULES,
 }
 

@@ -1,5 +1,6 @@
 """Parceldesk web application factory."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -26,6 +27,7 @@ def create_app(config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] << 20,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
     )
     runtime.configure(settings)
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])

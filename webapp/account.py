@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from webapp.auth import password_problem, start_session
+from webapp.auth import end_all_sessions, password_problem, start_session
 from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -50,7 +50,7 @@ def _page(password_form, delete_form, status=200):
 @bp.post("/password")
 @login_required
 def change_password():
-    """Change the password after checking the current one; the session starts afresh."""
+    """Change the password after checking the current one; every other session ends."""
     form = PasswordForm()
     if form.validate_on_submit():
         if not check_password_hash(current_user.password_hash, form.current.data):
@@ -61,6 +61,7 @@ def change_password():
             Merchant.update(password_hash=generate_password_hash(form.new.data)).where(
                 Merchant.id == current_user.id
             ).execute()
+            end_all_sessions(current_user.id)
             start_session(Merchant.get_by_id(current_user.id))
             flash("Your password was changed.")
             return redirect(url_for("account.index"), 303)

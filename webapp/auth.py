@@ -1,7 +1,9 @@
 """Merchant accounts: sign-up, log-in, log-out."""
 
+import hmac
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -9,7 +11,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from webapp import throttle
-from webapp.models import Merchant, db
+from webapp.models import Merchant, db, new_session_token
 
 bp = Blueprint("auth", __name__)
 MIN_PASSWORD = 10
@@ -33,9 +35,20 @@ class SignupForm(LoginForm):
     )
 
 
-def load_merchant(merchant_id):
-    """flask-login user loader."""
-    return Merchant.get_or_none(Merchant.id == int(merchant_id)) if merchant_id.isdigit() else None
+def load_merchant(session_id):
+    """flask-login user loader: the session must name the account and its current token."""
+    merchant_id, _, token = (session_id or "").partition(":")
+    if not (merchant_id.isdigit() and len(merchant_id) < 19 and token):
+        return None  # includes sessions from before tokens existed: they log in again
+    merchant = Merchant.get_or_none(Merchant.id == int(merchant_id))
+    if merchant is None or not hmac.compare_digest(merchant.session_token, token):
+        return None
+    return merchant
+
+
+def end_all_sessions(merchant_id: int):
+    """Replace the merchant's session token: every session cookie issued so far stops working."""
+    Merchant.update(session_token=new_session_token()).where(Merchant.id == merchant_id).execute()
 
 
 def unauthorized():
@@ -144,15 +157,21 @@ def login():
 
 
 def start_session(merchant):
-    """A fresh session for a fresh log-in: nothing from before it carries over."""
+    """A fresh session for a fresh log-in: nothing from before it carries over.
+
+    The session is permanent so that it ends after SESSION_IDLE_MINUTES without a request
+    (Flask checks the cookie's signed timestamp, renewed on every request).
+    """
     session.clear()
+    session.permanent = True
     login_user(merchant)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and forget the session."""
+    """Log out everywhere: this session and every other session of the merchant end."""
+    end_all_sessions(current_user.id)
     logout_user()
     session.clear()
     flash("You are logged out.")
