@@ -7,12 +7,24 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.routing import IntegerConverter
 
 from config import settings as settings_module
 from jobs import runtime
 from webapp.database import ensure_schema, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids beyond a 64-bit integer are not found (404), never a
+    database overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -21,6 +33,7 @@ def create_app(config=None):
     """Build the app: settings from config/ defaults, the environment, then `config`."""
     settings = settings_module.load(config)
     app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is registered
     app.config.update(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,6 +1,7 @@
 """Merchant accounts: sign-up, log-in, log-out."""
 
 import hmac
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -179,5 +180,12 @@ def logout():
 
 
 def _safe_next():
+    """The `next` page when it is a path of this site; None for anything a browser could read
+    as another site (`//host`, `/\\host`, a scheme, control characters it would drop)."""
     target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target + unquote(target)):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
