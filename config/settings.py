@@ -36,6 +36,12 @@ DEFAULTS = {
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
     "SESSION_IDLE_MINUTES": 7 * 24 * 60,  # a session unused this long ends (log in again)
+    "SESSION_COOKIE_SECURE": False,  # true behind HTTPS: the browser sends the cookie only there
+    "PUBLIC_URL": "",  # e.g. https://track.example.com: absolute links use it, never Host
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For/-Proto
+    "SIGNUP_RATE_LIMIT": 10,  # sign-ups per client address per 15 minutes
+    "UPLOAD_RATE_LIMIT": 60,  # uploads and pastes per merchant per 15 minutes
+    "CONNECTION_TEST_RATE_LIMIT": 20,  # "Test connection" per merchant per 15 minutes
     **TIME_RULES,
 }
 

@@ -85,6 +85,7 @@ def _register_blueprints(app):
         settings,
         settings_digest,
         shipments,
+        signup_mail,
         uploads,
         webhooks,
     )
@@ -99,4 +100,5 @@ def _register_blueprints(app):
     app.register_blueprint(reports.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(settings_digest.bp)
+    app.register_blueprint(signup_mail.bp)
     app.add_url_rule("/", "index", shipments.home)

@@ -55,7 +55,7 @@ def change_password():
     if form.validate_on_submit():
         if not check_password_hash(current_user.password_hash, form.current.data):
             form.current.errors.append("The current password is wrong.")
-        elif problem := password_problem(form.new.data, current_user.email):
+        elif problem := password_problem(form.new.data, current_user.email, current_user.name):
             form.new.errors.append(problem)
         else:
             Merchant.update(password_hash=generate_password_hash(form.new.data)).where(
