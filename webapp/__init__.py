@@ -7,6 +7,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import settings as settings_module
@@ -42,14 +43,21 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
     )
+    # Any other Flask setting from the environment: FLASK_SESSION_COOKIE_NAME=..., values
+    # parsed as JSON (FLASK_TRUSTED_HOSTS='["track.example.com"]').
+    app.config.from_prefixed_env("FLASK")
+    if settings["TRUSTED_PROXIES"] > 0:
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     runtime.configure(settings)
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
     ensure_schema()
     _init_extensions(app)
     _register_blueprints(app)
     from webapp.labels import TEMPLATE_HELPERS
+    from webapp.mail import external_url
 
-    app.jinja_env.globals.update(TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(TEMPLATE_HELPERS, external_url=external_url)
     return app
 
 
