@@ -80,24 +80,57 @@ def export():
     )
 
 
+EXPORT_BATCH = 500  # shipments per round of queries: three queries per batch, not per parcel
+
+
 def _export_lines(merchant_id):
     for upload in Upload.select().where(Upload.merchant == merchant_id).dicts().iterator():
         yield _line("upload", upload)
-    shipments = Shipment.select().where(Shipment.merchant == merchant_id).order_by(Shipment.id)
-    for shipment in shipments.dicts().iterator():
-        shipment["events"] = list(
-            TrackingEvent.select(TrackingEvent.time, TrackingEvent.text, TrackingEvent.location)
-            .where(TrackingEvent.shipment == shipment["id"])
-            .order_by(TrackingEvent.time)
+    after = 0
+    while True:
+        batch = list(
+            Shipment.select()
+            .where(Shipment.merchant == merchant_id, Shipment.id > after)
+            .order_by(Shipment.id)
+            .limit(EXPORT_BATCH)
             .dicts()
         )
-        shipment["status_history"] = list(
-            StatusChange.select(StatusChange.at, StatusChange.new_status, StatusChange.new_reason)
-            .where(StatusChange.shipment == shipment["id"])
-            .order_by(StatusChange.at)
-            .dicts()
+        if not batch:
+            return
+        ids = [shipment["id"] for shipment in batch]
+        events = _by_shipment(
+            TrackingEvent.select(
+                TrackingEvent.shipment,
+                TrackingEvent.time,
+                TrackingEvent.text,
+                TrackingEvent.location,
+            )
+            .where(TrackingEvent.shipment.in_(ids))
+            .order_by(TrackingEvent.shipment, TrackingEvent.time)
         )
-        yield _line("shipment", shipment)
+        changes = _by_shipment(
+            StatusChange.select(
+                StatusChange.shipment,
+                StatusChange.at,
+                StatusChange.new_status,
+                StatusChange.new_reason,
+            )
+            .where(StatusChange.shipment.in_(ids))
+            .order_by(StatusChange.shipment, StatusChange.at)
+        )
+        for shipment in batch:
+            shipment["events"] = events.get(shipment["id"], [])
+            shipment["status_history"] = changes.get(shipment["id"], [])
+            yield _line("shipment", shipment)
+        after = ids[-1]
+
+
+def _by_shipment(query) -> dict:
+    """Rows of one batch query grouped by shipment id, without the id in each row."""
+    grouped = {}
+    for row in query.dicts().iterator():
+        grouped.setdefault(row.pop("shipment"), []).append(row)
+    return grouped
 
 
 def _line(kind, record):
