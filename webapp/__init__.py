@@ -101,6 +101,7 @@ def _register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(uploads.bp)
+    app.register_error_handler(413, uploads.too_large)
     app.register_blueprint(shipments.bp)
     app.register_blueprint(settings.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead

@@ -40,4 +40,8 @@ def init_security(app):
     def _security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.endpoint != "static":
+            # Pages, partials and downloads hold customer data: never kept by a browser's or a
+            # proxy's cache (the back button on a shared computer, a caching proxy).
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from jobs.parsing import FIELDS, FileRefused, open_table
 from jobs.queues import enqueue_import, redis_connection
+from webapp import throttle
 from webapp.htmx import render, wants_partial
 from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
 
@@ -66,6 +67,24 @@ def _index_page(form, paste, status=200):
     return body, status, headers
 
 
+def _too_many(field) -> bool:
+    """Count one upload against UPLOAD_RATE_LIMIT; when over it, say so on `field`."""
+    wait = throttle.hit("upload", current_user.id, current_app.config["UPLOAD_RATE_LIMIT"])
+    if wait:
+        field.errors.append(f"Too many uploads in a short time. Try again in {wait} min.")
+    return bool(wait)
+
+
+def too_large(error):
+    """An over-size upload gets the upload form with a message (413), not a bare error page."""
+    if request.blueprint != "uploads" or not current_user.is_authenticated:
+        return error
+    form = UploadForm(formdata=None)
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    form.file.errors = [f"This file is larger than {limit} MB. Split it, or remove columns."]
+    return _index_page(form, PasteForm(formdata=None), 413)
+
+
 @bp.post("")
 @login_required
 def create():
@@ -73,6 +92,8 @@ def create():
     form = UploadForm()
     if not form.validate_on_submit():
         return _index_page(form, PasteForm(), 422)
+    if _too_many(form.file):
+        return _index_page(form, PasteForm(), 429)
     filename = form.file.data.filename or "upload"
     path = _new_path(current_user.id, filename)
     form.file.data.save(str(path))
@@ -102,6 +123,8 @@ def paste():
     form = PasteForm()
     if not form.validate_on_submit():
         return _index_page(UploadForm(), form, 422)
+    if _too_many(form.numbers):
+        return _index_page(UploadForm(), form, 429)
     path = _new_path(current_user.id, "pasted.txt")
     path.write_text(form.numbers.data, encoding="utf-8")
     upload = Upload.create(
