@@ -79,7 +79,9 @@ def load(overrides=None, environ=None):
 
 def _stored_secret(home: Path) -> str:
     """Generate the secret key once and keep it, so sessions survive restarts."""
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+        os.chmod(home, 0o700)  # instance files are the service user's alone
     path = home / "secret_key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -7,6 +7,7 @@ from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from webapp.models import MODELS, Merchant, db
+from webapp.private_files import private_sqlite_file
 from webapp.search_index import ensure_search_index
 
 SQLITE_PRAGMAS = {
@@ -25,6 +26,7 @@ def open_database(url: str, pool_size: int = 10, stale_timeout: int = 300):
     SQLite keeps one connection per thread, which is all its single writer lock allows anyway.
     """
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     else:
         scheme, rest = url.split("://", 1)

@@ -22,6 +22,7 @@ from jobs.queues import enqueue_import, redis_connection
 from webapp import throttle
 from webapp.htmx import render, wants_partial
 from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
+from webapp.private_files import private_file, private_folder
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 ROW_ERRORS_SHOWN = 200
@@ -96,7 +97,8 @@ def create():
         return _index_page(form, PasteForm(), 429)
     filename = form.file.data.filename or "upload"
     path = _new_path(current_user.id, filename)
-    form.file.data.save(str(path))
+    with private_file(path) as stored:
+        form.file.data.save(stored)
     try:
         table = open_table(path, filename, current_app.config["MAX_UPLOAD_MB"] << 20)
     except FileRefused as refused:
@@ -126,7 +128,8 @@ def paste():
     if _too_many(form.numbers):
         return _index_page(UploadForm(), form, 429)
     path = _new_path(current_user.id, "pasted.txt")
-    path.write_text(form.numbers.data, encoding="utf-8")
+    with private_file(path, "w") as stored:
+        stored.write(form.numbers.data)
     upload = Upload.create(
         merchant=current_user.id, filename="Pasted numbers", stored_path=str(path), source="paste"
     )
@@ -149,8 +152,9 @@ def _queue(upload):
 
 
 def _new_path(merchant_id, filename) -> Path:
-    folder = Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(
+        Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
+    )
     return folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
 
 
