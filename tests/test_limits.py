@@ -68,3 +68,27 @@ def test_pages_and_downloads_with_customer_data_are_never_cached(merchant_client
 def test_static_files_may_still_be_cached(client):
     with client.get("/static/parceldesk.css") as response:
         assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_a_new_digest_address_is_used_only_once_confirmed_by_email(app, merchant_client):
+    import re
+
+    from tests.smtp_sink import SmtpSink
+    from webapp.models import Merchant
+
+    with SmtpSink() as sink:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_STARTTLS=False)
+        token = csrf_from(merchant_client, "/settings/digest")
+        data = {"digest_opt_in": "y", "digest_email": "Ops@Shop.test", "csrf_token": token}
+        assert merchant_client.post("/settings/digest", data=data).status_code == 303
+        merchant = Merchant.get()
+        assert merchant.digest_opt_in and merchant.digest_email == ""  # not yet confirmed
+        [(envelope, message)] = sink.messages
+        assert message["To"] == "ops@shop.test"
+    link = re.search(r"http://localhost(/settings/digest/confirm/\S+)", message.get_content())
+    stranger = app.test_client()  # the mailbox's owner need not be logged in
+    page = stranger.get(link.group(1))
+    assert page.status_code == 200 and Merchant.get().digest_email == ""  # GET changes nothing
+    done = stranger.post(link.group(1), data={"csrf_token": csrf_from(stranger, link.group(1))})
+    assert done.status_code == 200 and Merchant.get().digest_email == "ops@shop.test"
+    assert stranger.get("/settings/digest/confirm/forged").status_code == 404
