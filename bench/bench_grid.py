@@ -23,7 +23,7 @@ from bench.seed import seed  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.grid_paging import encode_cursor, grid_page  # noqa: E402
 from webapp.grid_query import GridFilter, shipments_matching, status_counts  # noqa: E402
-from webapp.models import MODELS, Shipment, db  # noqa: E402
+from webapp.models import MODELS, Merchant, Shipment, db  # noqa: E402
 
 MERCHANT = 1
 REPEATS = 15
@@ -80,7 +80,8 @@ def _client(url: str, home: str):
     with app.test_request_context(environ_base=client.environ_base):  # its address and agent
         identifier = _create_identifier()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(MERCHANT), True
+        session["_user_id"] = Merchant.get_by_id(MERCHANT).get_id()  # "id:session token"
+        session["_fresh"] = True
         session["_id"] = identifier  # session_protection="strong" drops sessions without it
     return client
 

@@ -35,6 +35,13 @@ DEFAULTS = {
     "SMTP_STARTTLS": True,
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
+    "SESSION_IDLE_MINUTES": 7 * 24 * 60,  # a session unused this long ends (log in again)
+    "SESSION_COOKIE_SECURE": False,  # true behind HTTPS: the browser sends the cookie only there
+    "PUBLIC_URL": "",  # e.g. https://track.example.com: absolute links use it, never Host
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For/-Proto
+    "SIGNUP_RATE_LIMIT": 10,  # sign-ups per client address per 15 minutes
+    "UPLOAD_RATE_LIMIT": 60,  # uploads and pastes per merchant per 15 minutes
+    "CONNECTION_TEST_RATE_LIMIT": 20,  # "Test connection" per merchant per 15 minutes
     **TIME_RULES,
 }
 
@@ -72,7 +79,9 @@ def load(overrides=None, environ=None):
 
 def _stored_secret(home: Path) -> str:
     """Generate the secret key once and keep it, so sessions survive restarts."""
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+        os.chmod(home, 0o700)  # instance files are the service user's alone
     path = home / "secret_key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

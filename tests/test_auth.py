@@ -32,7 +32,7 @@ def test_sign_up_refuses_short_password_and_taken_email(client):
         },
     )
     assert again.status_code == 422
-    assert "already exists" in again.get_data(as_text=True)
+    assert "cannot be used to sign up" in again.get_data(as_text=True)  # never "exists"
     assert Merchant.select().count() == 1
 
 

@@ -1,17 +1,31 @@
 """Parceldesk web application factory."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import settings as settings_module
 from jobs import runtime
 from webapp.database import ensure_schema, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids beyond a 64-bit integer are not found (404), never a
+    database overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -20,21 +34,30 @@ def create_app(config=None):
     """Build the app: settings from config/ defaults, the environment, then `config`."""
     settings = settings_module.load(config)
     app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is registered
     app.config.update(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] << 20,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
     )
+    # Any other Flask setting from the environment: FLASK_SESSION_COOKIE_NAME=..., values
+    # parsed as JSON (FLASK_TRUSTED_HOSTS='["track.example.com"]').
+    app.config.from_prefixed_env("FLASK")
+    if settings["TRUSTED_PROXIES"] > 0:
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     runtime.configure(settings)
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
     ensure_schema()
     _init_extensions(app)
     _register_blueprints(app)
     from webapp.labels import TEMPLATE_HELPERS
+    from webapp.mail import external_url
 
-    app.jinja_env.globals.update(TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(TEMPLATE_HELPERS, external_url=external_url)
     return app
 
 
@@ -70,6 +93,7 @@ def _register_blueprints(app):
         settings,
         settings_digest,
         shipments,
+        signup_mail,
         uploads,
         webhooks,
     )
@@ -77,6 +101,7 @@ def _register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(uploads.bp)
+    app.register_error_handler(413, uploads.too_large)
     app.register_blueprint(shipments.bp)
     app.register_blueprint(settings.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead
@@ -84,4 +109,5 @@ def _register_blueprints(app):
     app.register_blueprint(reports.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(settings_digest.bp)
+    app.register_blueprint(signup_mail.bp)
     app.add_url_rule("/", "index", shipments.home)

@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from webapp.auth import password_problem, start_session
+from webapp.auth import end_all_sessions, password_problem, start_session
 from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -50,17 +50,18 @@ def _page(password_form, delete_form, status=200):
 @bp.post("/password")
 @login_required
 def change_password():
-    """Change the password after checking the current one; the session starts afresh."""
+    """Change the password after checking the current one; every other session ends."""
     form = PasswordForm()
     if form.validate_on_submit():
         if not check_password_hash(current_user.password_hash, form.current.data):
             form.current.errors.append("The current password is wrong.")
-        elif problem := password_problem(form.new.data, current_user.email):
+        elif problem := password_problem(form.new.data, current_user.email, current_user.name):
             form.new.errors.append(problem)
         else:
             Merchant.update(password_hash=generate_password_hash(form.new.data)).where(
                 Merchant.id == current_user.id
             ).execute()
+            end_all_sessions(current_user.id)
             start_session(Merchant.get_by_id(current_user.id))
             flash("Your password was changed.")
             return redirect(url_for("account.index"), 303)
@@ -79,24 +80,57 @@ def export():
     )
 
 
+EXPORT_BATCH = 500  # shipments per round of queries: three queries per batch, not per parcel
+
+
 def _export_lines(merchant_id):
     for upload in Upload.select().where(Upload.merchant == merchant_id).dicts().iterator():
         yield _line("upload", upload)
-    shipments = Shipment.select().where(Shipment.merchant == merchant_id).order_by(Shipment.id)
-    for shipment in shipments.dicts().iterator():
-        shipment["events"] = list(
-            TrackingEvent.select(TrackingEvent.time, TrackingEvent.text, TrackingEvent.location)
-            .where(TrackingEvent.shipment == shipment["id"])
-            .order_by(TrackingEvent.time)
+    after = 0
+    while True:
+        batch = list(
+            Shipment.select()
+            .where(Shipment.merchant == merchant_id, Shipment.id > after)
+            .order_by(Shipment.id)
+            .limit(EXPORT_BATCH)
             .dicts()
         )
-        shipment["status_history"] = list(
-            StatusChange.select(StatusChange.at, StatusChange.new_status, StatusChange.new_reason)
-            .where(StatusChange.shipment == shipment["id"])
-            .order_by(StatusChange.at)
-            .dicts()
+        if not batch:
+            return
+        ids = [shipment["id"] for shipment in batch]
+        events = _by_shipment(
+            TrackingEvent.select(
+                TrackingEvent.shipment,
+                TrackingEvent.time,
+                TrackingEvent.text,
+                TrackingEvent.location,
+            )
+            .where(TrackingEvent.shipment.in_(ids))
+            .order_by(TrackingEvent.shipment, TrackingEvent.time)
         )
-        yield _line("shipment", shipment)
+        changes = _by_shipment(
+            StatusChange.select(
+                StatusChange.shipment,
+                StatusChange.at,
+                StatusChange.new_status,
+                StatusChange.new_reason,
+            )
+            .where(StatusChange.shipment.in_(ids))
+            .order_by(StatusChange.shipment, StatusChange.at)
+        )
+        for shipment in batch:
+            shipment["events"] = events.get(shipment["id"], [])
+            shipment["status_history"] = changes.get(shipment["id"], [])
+            yield _line("shipment", shipment)
+        after = ids[-1]
+
+
+def _by_shipment(query) -> dict:
+    """Rows of one batch query grouped by shipment id, without the id in each row."""
+    grouped = {}
+    for row in query.dicts().iterator():
+        grouped.setdefault(row.pop("shipment"), []).append(row)
+    return grouped
 
 
 def _line(kind, record):

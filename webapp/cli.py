@@ -3,6 +3,7 @@
 import argparse
 import getpass
 import json
+import os
 import sys
 
 from config import settings as settings_module
@@ -15,6 +16,7 @@ class UserError(Exception):
 def main(argv=None):
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
+    umask = os.umask(0o077)  # files it and its children (redis-server) create: 0600 / 0700
     try:
         return args.run(args) or 0
     except UserError as error:
@@ -22,6 +24,8 @@ def main(argv=None):
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)  # for callers in the same process (tests)
 
 
 def _parser():

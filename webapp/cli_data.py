@@ -77,6 +77,7 @@ def run_import(args):
     from jobs.runtime import setup
     from webapp.cli import UserError
     from webapp.models import Upload
+    from webapp.private_files import private_file, private_folder
 
     merchant = _merchant(args.merchant)
     source = Path(args.file)
@@ -87,11 +88,11 @@ def run_import(args):
         open_table(source, source.name, settings["MAX_UPLOAD_MB"] << 20)
     except FileRefused as refused:
         return _print_summary(args, None, str(refused))
-    folder = Path(settings["PARCELDESK_HOME"], "uploads", str(merchant.id))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(settings["PARCELDESK_HOME"], "uploads", str(merchant.id)))
     upload = Upload.create(merchant=merchant, filename=source.name[:255], stored_path="")
     stored = folder / f"cli-{upload.id}-{source.name}"
-    shutil.copyfile(source, stored)
+    with open(source, "rb") as original, private_file(stored) as copy:
+        shutil.copyfileobj(original, copy)
     Upload.update(stored_path=str(stored)).where(Upload.id == upload.id).execute()
     import_upload(upload.id)
     upload = Upload.get_by_id(upload.id)

@@ -1,8 +1,11 @@
 """Peewee models on a DatabaseProxy; the database is the source of truth, Redis only a queue."""
 
+import secrets
 from datetime import UTC, datetime
 
 from peewee import (
+    SQL,
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -11,6 +14,8 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    NodeList,
+    SqliteDatabase,
     TextField,
 )
 
@@ -30,7 +35,27 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class NeverReusedIdField(AutoField):
+    """An id that is never handed out again once deleted: SQLite reuses the highest deleted rowid
+    unless the key is AUTOINCREMENT; PostgreSQL sequences never go back anyway."""
+
+    def ddl(self, ctx):
+        node = super().ddl(ctx)
+        return NodeList((node, SQL("AUTOINCREMENT"))) if _on_sqlite(self) else node
+
+
+def _on_sqlite(field) -> bool:
+    database = field.model._meta.database
+    return isinstance(getattr(database, "obj", database), SqliteDatabase)
+
+
+def new_session_token() -> str:
+    """A fresh secret that every session cookie of a merchant must carry (see Merchant.get_id)."""
+    return secrets.token_urlsafe(24)
+
+
 class Merchant(BaseModel):
+    id = NeverReusedIdField()
     email = CharField(max_length=254, unique=True)
     password_hash = CharField(max_length=255)
     name = CharField(max_length=200, default="")
@@ -43,6 +68,8 @@ class Merchant(BaseModel):
     digest_opt_in = BooleanField(default=False)  # the daily exceptions email
     digest_email = CharField(max_length=254, default="")  # empty: the account's email
     digest_sent_on = DateField(null=True)  # UTC day of the last digest, so a re-run sends none
+    # Carried in every session cookie; replacing it (log-out, password change) ends them all.
+    session_token = CharField(max_length=64, default=new_session_token)
 
     # flask-login protocol
     is_authenticated = True
@@ -50,7 +77,8 @@ class Merchant(BaseModel):
     is_anonymous = False
 
     def get_id(self):
-        return str(self.id)
+        """The session names the account and its current session token: "id:token"."""
+        return f"{self.id}:{self.session_token}"
 
 
 class LoginFailure(BaseModel):

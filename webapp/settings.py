@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional
 from jobs.merchant_provider import ProviderChoice, choice_for
 from jobs.provider_keys import decrypt_key, encrypt_key, key_hint
 from jobs.providers import ProviderError
+from webapp import throttle
 from webapp.htmx import render
 from webapp.models import Merchant, Shipment, db, utcnow
 
@@ -111,6 +112,10 @@ def test_connection():
     """Ask the chosen provider whether the key works; show its answer or its error sentence."""
     form, merchant = ProviderForm(), _merchant()
     form.validate()
+    limit = current_app.config["CONNECTION_TEST_RATE_LIMIT"]
+    if wait := throttle.hit("connection-test", merchant.id, limit):
+        connection = {"ok": False, "message": f"Too many tests in a short time; wait {wait} min."}
+        return _page(form, merchant, 429, connection, partial="settings/_connection.html")
     name = form.provider.data if form.provider.data in PROVIDER_LABELS else merchant.provider
     name = name or choice_for(merchant, current_app.config).name
     try:

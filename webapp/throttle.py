@@ -1,4 +1,9 @@
-"""Log-in throttling per account and per client address, counted in the database."""
+"""Throttles counted in the database: log-in failures per account and per client address, and
+other costly actions (sign-ups, uploads, connection tests) per merchant or address.
+
+Every attempt is written (and committed) *before* it is compared with the limit, so the n-th of
+many parallel attempts always sees at least n rows: no race lets more than the limit through.
+"""
 
 import math
 from datetime import timedelta
@@ -15,28 +20,51 @@ def _keys(email: str, address: str) -> dict:
     return {"email": f"email:{email.strip().lower()}", "addr": f"addr:{address}"}
 
 
-def minutes_blocked(email: str, address: str) -> int:
-    """Minutes until a log-in may be tried again (0 when it may be tried now)."""
-    since = utcnow() - WINDOW
-    waits = []
-    for kind, key in _keys(email, address).items():
-        count, oldest = (
-            LoginFailure.select(fn.COUNT(LoginFailure.id), fn.MIN(LoginFailure.at))
-            .where(LoginFailure.key == key, LoginFailure.at > since)
-            .tuples()
-            .get()
-        )
-        if count >= LIMITS[kind]:
-            waits.append((oldest + WINDOW - utcnow()).total_seconds() / 60)
-    return max(1, math.ceil(max(waits))) if waits else 0
+def _minutes_until_free(key: str, limit: int, window: timedelta) -> int:
+    """0 when `key` has at most `limit` rows in the window, else minutes until the oldest ages."""
+    now = utcnow()
+    count, oldest = (
+        LoginFailure.select(fn.COUNT(LoginFailure.id), fn.MIN(LoginFailure.at))
+        .where(LoginFailure.key == key, LoginFailure.at > now - window)
+        .tuples()
+        .get()
+    )
+    if count <= limit:
+        return 0
+    return max(1, math.ceil((oldest + window - now).total_seconds() / 60))
 
 
-def record_failure(email: str, address: str):
-    """Count one failed log-in against the account and the address; forget old failures."""
+def _forget_old():
     LoginFailure.delete().where(LoginFailure.at < utcnow() - WINDOW).execute()
-    LoginFailure.insert_many([{"key": key} for key in _keys(email, address).values()]).execute()
 
 
-def clear_account(email: str, address: str):
-    """A successful log-in forgives the account's failures."""
-    LoginFailure.delete().where(LoginFailure.key == _keys(email, address)["email"]).execute()
+def begin_login(email: str, address: str) -> tuple[int, list[int]]:
+    """Count a log-in attempt as a failure until it succeeds; (minutes blocked, its row ids).
+
+    A blocked attempt is not counted (waiting out the lock is enough); a successful one is
+    taken back by `login_succeeded`.
+    """
+    _forget_old()
+    keys = _keys(email, address)
+    ids = [LoginFailure.insert(key=key).execute() for key in keys.values()]
+    wait = max(_minutes_until_free(keys[kind], LIMITS[kind], WINDOW) for kind in keys)
+    if wait:
+        LoginFailure.delete().where(LoginFailure.id.in_(ids)).execute()
+    return wait, ids
+
+
+def login_succeeded(email: str, address: str, ids: list[int]):
+    """A successful log-in forgives the account's failures and is not counted itself."""
+    key = _keys(email, address)["email"]
+    LoginFailure.delete().where((LoginFailure.key == key) | LoginFailure.id.in_(ids)).execute()
+
+
+def hit(action: str, who, limit: int) -> int:
+    """Count one `action` by `who` (a merchant id or a client address); the minutes to wait
+    when it went over `limit` in the window (0: go ahead). Refused attempts are not counted."""
+    _forget_old()
+    row = LoginFailure.insert(key=f"{action}:{who}").execute()
+    wait = _minutes_until_free(f"{action}:{who}", limit, WINDOW)
+    if wait:
+        LoginFailure.delete().where(LoginFailure.id == row).execute()
+    return wait

@@ -19,8 +19,10 @@ from wtforms.validators import DataRequired, Length
 
 from jobs.parsing import FIELDS, FileRefused, open_table
 from jobs.queues import enqueue_import, redis_connection
+from webapp import throttle
 from webapp.htmx import render, wants_partial
 from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
+from webapp.private_files import private_file, private_folder
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 ROW_ERRORS_SHOWN = 200
@@ -66,6 +68,24 @@ def _index_page(form, paste, status=200):
     return body, status, headers
 
 
+def _too_many(field) -> bool:
+    """Count one upload against UPLOAD_RATE_LIMIT; when over it, say so on `field`."""
+    wait = throttle.hit("upload", current_user.id, current_app.config["UPLOAD_RATE_LIMIT"])
+    if wait:
+        field.errors.append(f"Too many uploads in a short time. Try again in {wait} min.")
+    return bool(wait)
+
+
+def too_large(error):
+    """An over-size upload gets the upload form with a message (413), not a bare error page."""
+    if request.blueprint != "uploads" or not current_user.is_authenticated:
+        return error
+    form = UploadForm(formdata=None)
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    form.file.errors = [f"This file is larger than {limit} MB. Split it, or remove columns."]
+    return _index_page(form, PasteForm(formdata=None), 413)
+
+
 @bp.post("")
 @login_required
 def create():
@@ -73,9 +93,12 @@ def create():
     form = UploadForm()
     if not form.validate_on_submit():
         return _index_page(form, PasteForm(), 422)
+    if _too_many(form.file):
+        return _index_page(form, PasteForm(), 429)
     filename = form.file.data.filename or "upload"
     path = _new_path(current_user.id, filename)
-    form.file.data.save(str(path))
+    with private_file(path) as stored:
+        form.file.data.save(stored)
     try:
         table = open_table(path, filename, current_app.config["MAX_UPLOAD_MB"] << 20)
     except FileRefused as refused:
@@ -102,8 +125,11 @@ def paste():
     form = PasteForm()
     if not form.validate_on_submit():
         return _index_page(UploadForm(), form, 422)
+    if _too_many(form.numbers):
+        return _index_page(UploadForm(), form, 429)
     path = _new_path(current_user.id, "pasted.txt")
-    path.write_text(form.numbers.data, encoding="utf-8")
+    with private_file(path, "w") as stored:
+        stored.write(form.numbers.data)
     upload = Upload.create(
         merchant=current_user.id, filename="Pasted numbers", stored_path=str(path), source="paste"
     )
@@ -126,8 +152,9 @@ def _queue(upload):
 
 
 def _new_path(merchant_id, filename) -> Path:
-    folder = Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(
+        Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
+    )
     return folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
 
 

@@ -15,6 +15,7 @@ from webapp.models import Merchant, Shipment, utcnow
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 NOTHING = ("", 404)  # unknown token, or the merchant does not use that provider
 REFUSED = ("", 401)  # the signature does not match
+MALFORMED = ("", 400)  # signed, but not shaped like the provider's documented payload
 
 
 @bp.post("/17track/<token>")
@@ -30,7 +31,10 @@ def seventeentrack(token):
     payload = _json(body)
     data = payload.get("data") if isinstance(payload, dict) else None
     if payload.get("event") == "TRACKING_UPDATED" and isinstance(data, dict):
-        _apply_pushed(merchant, seventeentrack_api.result_from_item(data))
+        result = _parsed(seventeentrack_api.result_from_item, data)
+        if result is None:
+            return MALFORMED
+        _apply_pushed(merchant, result)
     return "", 200  # other events (TRACKING_STOPPED) are acknowledged and ignored
 
 
@@ -48,7 +52,10 @@ def aftership(token):
     payload = _json(body)
     msg = payload.get("msg") if isinstance(payload, dict) else None
     if payload.get("event") == "tracking_update" and isinstance(msg, dict):
-        _apply_pushed(merchant, aftership_api.result_from_tracking(msg))
+        result = _parsed(aftership_api.result_from_tracking, msg)
+        if result is None:
+            return MALFORMED
+        _apply_pushed(merchant, result)
     return "", 200
 
 
@@ -68,6 +75,16 @@ def _secret(merchant: Merchant | None, provider: str) -> str:
         return decrypt_key(stored, current_app.config["SECRET_KEY"]) if stored else ""
     except ProviderError:
         return ""
+
+
+def _parsed(parse, item: dict) -> Result | None:
+    """The provider's parser applied to a pushed item; None when its fields have wrong types."""
+    try:
+        result = parse(item)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None
+    codes = (result.native_status, result.native_substatus)
+    return result if all(isinstance(code, str | None) for code in codes) else None
 
 
 def _json(body: bytes) -> dict:
