@@ -93,3 +93,22 @@ def enqueue_push(connection: Redis, merchant_id: int, provider: str, item: dict,
         job_timeout=300,
         retry=Retry(max=3, interval=[10, 60, 300]),
     )
+
+
+DIGEST_TIMEOUT = 600  # one merchant's report and one SMTP conversation
+
+
+def enqueue_digest(connection: Redis, merchant_id: int, day: str):
+    """Queue one merchant's digest of `day`; the job claims the day, so duplicates send nothing."""
+    from jobs.digest import send_merchant_digest
+
+    return queue("low", connection).enqueue(
+        send_merchant_digest,
+        merchant_id,
+        day,
+        job_id=f"digest-{merchant_id}-{day}",
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=DIGEST_TIMEOUT,
+        retry=Retry(max=3, interval=[60, 600, 3600]),
+    )
