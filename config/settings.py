@@ -35,6 +35,7 @@ DEFAULTS = {
     "SMTP_STARTTLS": True,
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
+    "WORKER_NICE": 10,  # workers run at lower CPU priority than the web server
     "WEBHOOK_MAX_BYTES": 1_000_000,  # larger provider pushes are refused (413)
     "WEBHOOK_MAX_EVENTS": 1000,  # events per pushed parcel; more is refused (413)
     "WEBHOOK_MAX_AGE_HOURS": 72,  # pushes with an older provider timestamp are refused
