@@ -42,6 +42,10 @@ DEFAULTS = {
     "SIGNUP_RATE_LIMIT": 10,  # sign-ups per client address per 15 minutes
     "UPLOAD_RATE_LIMIT": 60,  # uploads and pastes per merchant per 15 minutes
     "CONNECTION_TEST_RATE_LIMIT": 20,  # "Test connection" per merchant per 15 minutes
+    "WORKER_NICE": 10,  # workers run at lower CPU priority than the web server
+    "WEBHOOK_MAX_BYTES": 1_000_000,  # larger provider pushes are refused (413)
+    "WEBHOOK_MAX_EVENTS": 1000,  # events per pushed parcel; more is refused (413)
+    "WEBHOOK_MAX_AGE_HOURS": 72,  # pushes with an older provider timestamp are refused
     **TIME_RULES,
 }
 

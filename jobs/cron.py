@@ -11,11 +11,12 @@ from jobs.digest import send_digests
 from jobs.queues import RESULT_TTL, queue
 from jobs.schedule import sweep
 
-# (function, queue, setting): the setting is an interval in seconds or a cron expression (text).
-# Every periodic job is idempotent, so a duplicate is harmless.
+# (function, queue, setting, time limit in seconds): the setting is an interval in seconds or a
+# cron expression (text). Every periodic job is idempotent, so a duplicate is harmless; each has
+# its own time limit rather than RQ's default (the digest only queues one job per merchant).
 PERIODIC = [
-    (sweep, "low", "SWEEP_INTERVAL_SECONDS"),
-    (send_digests, "low", "DIGEST_CRON"),
+    (sweep, "low", "SWEEP_INTERVAL_SECONDS", 300),
+    (send_digests, "low", "DIGEST_CRON", 300),
 ]
 # Periodic jobs that run often and log their own line only when they did something: RQ's four
 # routine lines about each run (started, completed, OK, result kept) go to DEBUG.
@@ -41,10 +42,10 @@ class JsonCronScheduler(CronScheduler):
 def build_scheduler(connection, settings) -> CronScheduler:
     """A cron scheduler with every PERIODIC job registered at its configured interval or cron."""
     scheduler = JsonCronScheduler(connection=connection)
-    for func, queue_name, key in PERIODIC:
+    for func, queue_name, key, timeout in PERIODIC:
         value = settings[key]
         when = {"cron": value} if isinstance(value, str) else {"interval": int(value)}
-        scheduler.register(func, queue_name, result_ttl=RESULT_TTL, **when)
+        scheduler.register(func, queue_name, result_ttl=RESULT_TTL, job_timeout=timeout, **when)
     return scheduler
 
 

@@ -21,25 +21,41 @@ XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def send_digests() -> dict:
-    """Periodic (daily): send today's digest to every opted-in merchant that has none yet.
+    """Periodic (daily): queue one digest job per opted-in merchant that has none yet today.
 
-    Safe to re-run: each merchant's day is claimed in the database (digest_sent_on) before
-    sending, so a second run, or two at once, sends nothing twice; a failed send gives the
-    claim back so the next run retries.
+    One job per merchant, each with its own time limit and retries, so a slow mail server or a
+    big Exceptions report of one merchant never holds back (or times out) everyone else's.
+    Safe to re-run: each job claims its merchant's day before sending (see `send_digest`).
     """
     settings = runtime.setup()
     if not settings["SMTP_HOST"]:
-        return {"sent": 0, "failed": 0, "skipped": "SMTP_HOST is not set"}
+        return {"queued": 0, "skipped": "SMTP_HOST is not set"}
+    from jobs.queues import enqueue_digest, redis_connection
+
     today = utcnow().date()
     due = Merchant.select(Merchant.id).where(Merchant.digest_opt_in, _not_sent(today))
-    sent = failed = 0
-    for merchant_id in [m.id for m in due]:
-        try:
-            sent += send_digest(merchant_id, today, settings)
-        except (smtplib.SMTPException, OSError) as error:
-            log.warning("digest for merchant %s not sent: %s", merchant_id, error)
-            failed += 1
-    return {"sent": sent, "failed": failed}
+    connection = redis_connection(settings)
+    merchant_ids = [m.id for m in due]
+    for merchant_id in merchant_ids:
+        enqueue_digest(connection, merchant_id, today.isoformat())
+    return {"queued": len(merchant_ids)}
+
+
+def send_merchant_digest(merchant_id: int, day: str) -> dict:
+    """Job: send one merchant's digest of `day` (ISO date) unless it was already sent.
+
+    Safe to re-run and to run twice at once: the day is claimed in the database first. A failed
+    send gives the claim back and raises, so RQ's Retry (or tomorrow's run) sends it later.
+    """
+    settings = runtime.setup()
+    if not settings["SMTP_HOST"]:
+        return {"sent": False}
+    try:
+        sent = send_digest(merchant_id, date.fromisoformat(day), settings)
+    except (smtplib.SMTPException, OSError) as error:
+        log.warning("digest for merchant %s not sent: %s", merchant_id, error)
+        raise
+    return {"sent": sent}
 
 
 def _not_sent(today: date):

@@ -160,3 +160,44 @@ def enqueue_resolve(connection: Redis, shipment_ids: list[int], rate_key: str, a
         rate_limit=RateLimit(rate_key, concurrency=PROVIDER_CONCURRENCY),
         at_front=at_front,
     )
+
+
+def enqueue_push(connection: Redis, merchant_id: int, provider: str, item: dict, push_id: str):
+    """Queue a verified provider push; the same push (same body) is queued only once."""
+    from rq.job import Job
+
+    from jobs.pushes import apply_push
+
+    job_id = f"push-{provider}-{merchant_id}-{push_id}"
+    if Job.exists(job_id, connection=connection):
+        return None  # a provider retrying a push we already hold
+    return queue("resolve", connection).enqueue(
+        apply_push,
+        merchant_id,
+        provider,
+        item,
+        job_id=job_id,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=300,
+        retry=Retry(max=3, interval=[10, 60, 300]),
+    )
+
+
+DIGEST_TIMEOUT = 600  # one merchant's report and one SMTP conversation
+
+
+def enqueue_digest(connection: Redis, merchant_id: int, day: str):
+    """Queue one merchant's digest of `day`; the job claims the day, so duplicates send nothing."""
+    from jobs.digest import send_merchant_digest
+
+    return queue("low", connection).enqueue(
+        send_merchant_digest,
+        merchant_id,
+        day,
+        job_id=f"digest-{merchant_id}-{day}",
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=DIGEST_TIMEOUT,
+        retry=Retry(max=3, interval=[60, 600, 3600]),
+    )

@@ -9,10 +9,9 @@ from datetime import date, datetime, timedelta
 
 from peewee import Case, fn
 
-from jobs import runtime
 from jobs.classify import explain
 from webapp.exports import csv_rows
-from webapp.grid_query import merchant_shipments
+from webapp.grid_query import merchant_shipments, needs_action
 from webapp.labels import carrier_name, reason_label, status_label
 from webapp.models import FOLLOWUP_STATES, Shipment, TrackingEvent, Upload, utcnow
 
@@ -45,18 +44,15 @@ URGENCY = ["alert", "undelivered", "pick_up", "in_transit", "returned", "not_fou
 
 
 def exceptions(merchant_id: int, settings=None, now: datetime | None = None):
-    """The Exceptions preset: every parcel of the merchant that a person should look at."""
-    settings = settings or runtime.setup()
-    now = now or utcnow()
-    grace = now - timedelta(days=int(settings["NOT_FOUND_ACTION_DAYS"]))
+    """The Exceptions preset: the merchant's Needs action queue, the most urgent first.
+
+    The same condition as the grid's Needs action tab and the digest (`needs_action()`): what
+    the classifier flagged, less what the merchant marked resolved. `settings` and `now` are
+    kept for callers; the classifier already applied the time rules when it set the flag.
+    """
     return (
         merchant_shipments(merchant_id)
-        .where(
-            Shipment.status.in_(["alert", "undelivered", "returned", "expired"])
-            | ((Shipment.status == "not_found") & (Shipment.created_at < grace))
-            | ((Shipment.status == "pick_up") & (Shipment.reason == "collection_deadline_near"))
-            | ((Shipment.status == "in_transit") & Shipment.stalled)
-        )
+        .where(needs_action())
         .order_by(
             Case(Shipment.status, [(key, rank) for rank, key in enumerate(URGENCY)], len(URGENCY)),
             Shipment.last_event_at.asc(nulls="LAST"),

@@ -113,12 +113,16 @@ def _hold(shipments, now, seconds):
     ).execute()
 
 
-def apply_results(shipments, results: dict, provider_name: str, settings: dict, now) -> None:
+def apply_results(
+    shipments, results: dict, provider_name: str, settings: dict, now, only_newer=False
+) -> int:
     """Store each shipment's new events and re-classify it from `results` (keyed by number).
 
     The one place a provider's answer (polled or pushed by a webhook) reaches the database.
     The rows are read again under the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's
     FOR UPDATE), so of a poll and a push racing on one shipment only one records the change.
+    With `only_newer` (pushes), a result older than what is stored is a replay and is skipped.
+    Returns how many shipments were applied.
     """
     ids = [s.id for s in shipments]
     with write_transaction():
@@ -126,6 +130,10 @@ def apply_results(shipments, results: dict, provider_name: str, settings: dict, 
         if isinstance(db.obj, PostgresqlDatabase):
             fresh = fresh.for_update()
         fresh = list(fresh)
+        if only_newer:
+            fresh = [s for s in fresh if not is_stale(s, results.get(s.tracking_number))]
+        if not fresh:
+            return 0
         known = _known_events(fresh)
         plans = [
             _plan(
@@ -134,6 +142,19 @@ def apply_results(shipments, results: dict, provider_name: str, settings: dict, 
             for s in fresh
         ]
         _store(fresh, plans)
+    return len(fresh)
+
+
+def is_stale(shipment, result) -> bool:
+    """Whether a pushed result is older than what is stored: its newest event comes before the
+    stored last event (or it has none while events are stored), so its status is out of date.
+    """
+    if shipment.last_event_at is None:
+        return False
+    if result is None or not result.events:
+        return True
+    newest = max(e.time for e in result.events)
+    return naive(newest).replace(microsecond=0) < shipment.last_event_at.replace(microsecond=0)
 
 
 def _known_events(shipments) -> dict[int, list[Event]]:

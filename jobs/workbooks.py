@@ -1,5 +1,6 @@
 """Reading Excel workbooks (xlsx, also ods and xls) safely: zip bombs and XML entities refused."""
 
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -18,6 +19,9 @@ MAX_MEMBERS = 5_000
 # openpyxl instead, slower but with flat memory.
 CALAMINE_MAX_SHEET_BYTES = 80_000_000
 CHUNK = 1 << 20
+# A DTD or entity declaration: spreadsheets never need one, and parsers may resolve it (XXE).
+DECLARATION = re.compile(rb"<!\s*(?:doctype|entity)", re.IGNORECASE)
+DECLARATION_OVERLAP = 64  # bytes of one chunk searched again with the next (UTF-32: 4 a char)
 
 MESSAGES = {
     "corrupt": "This Excel file is damaged or not a real Excel file; "
@@ -69,15 +73,19 @@ def _check_declared(members: list[zipfile.ZipInfo]) -> None:
 
 
 def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Inflate one member in chunks: zipfile stops at the declared size and checks the CRC."""
+    """Inflate one member in chunks (zipfile stops at the declared size and checks the CRC),
+    refusing a DTD or entity declaration anywhere in it, not only near its start.
+
+    Every member is searched, whatever its name, and also with NUL bytes dropped so UTF-16 or
+    UTF-32 XML cannot hide a declaration; a chunk's tail is kept so none is split unseen.
+    """
+    tail = b""
     with archive.open(info) as member:
-        head = member.read(4096)
-        if info.filename.endswith((".xml", ".rels")):
-            lowered = head.lower()
-            if b"<!doctype" in lowered or b"<!entity" in lowered:
+        while chunk := member.read(CHUNK):
+            window = tail + chunk
+            if DECLARATION.search(window) or DECLARATION.search(window.replace(b"\x00", b"")):
                 raise FileRefused(MESSAGES["entities"])
-        while member.read(CHUNK):
-            pass
+            tail = window[-DECLARATION_OVERLAP:]
 
 
 def _open_workbook(path: Path):

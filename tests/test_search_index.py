@@ -95,7 +95,10 @@ def test_an_existing_database_gets_its_index_filled_once(app, people):
     assert found(people, "archer") == {"1Z999AA10123456784"}
 
 
-def test_the_search_uses_the_trigram_index(app, people):
+def test_the_search_uses_the_trigram_index(app, people, monkeypatch):
+    from webapp import search_index
+
+    monkeypatch.setattr(search_index, "SMALL_ACCOUNT", 0)  # as for a big account
     query = Shipment.select(Shipment.id).where(search_condition("archer", people))
     sql, params = query.sql()
     if is_postgres():
@@ -169,4 +172,14 @@ def test_without_pg_trgm_the_search_still_works_by_a_scan(app, people, monkeypat
     monkeypatch.setattr("webapp.search_index.log.warning", lambda *args: warnings.append(args))
     ensure_schema()
     assert warnings and "pg_trgm unavailable" in warnings[0][0]
+    assert found(people, "archer") == {"1Z999AA10123456784"}
+
+
+def test_a_small_account_is_searched_through_its_own_rows(app, people):
+    """A term common in other accounts must not cost a walk through all of their matches."""
+    query = Shipment.select(Shipment.id).where(search_condition("archer", people))
+    sql, params = query.sql()
+    if not is_postgres():
+        plan = "\n".join(r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        assert "shipment_search" not in plan, plan
     assert found(people, "archer") == {"1Z999AA10123456784"}

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -326,3 +326,22 @@ def test_check_connection_reports_quota_or_rejects_the_key(fake):
     assert fake.server.requests[0].path == "/track/v2.2/getquota"
     with pytest.raises(PermanentError):
         provider(fake, key="wrong").check_connection()
+
+
+def test_repeated_scans_are_dropped_in_linear_time(monkeypatch):
+    """A push listing thousands of events must not compare every event with every other."""
+    from jobs.events import Event
+
+    calls = []
+    original = Event.__eq__
+    monkeypatch.setattr(Event, "__eq__", lambda a, b: calls.append(1) or original(a, b))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    events = [
+        _event((start + timedelta(seconds=i)).isoformat(), None, f"s{i}", None, None)
+        for i in range(3000)
+    ]
+    item = track_item("1Z1")
+    item["track_info"]["tracking"]["providers"] = [{"events": events}, {"events": events[:10]}]
+    result = result_from_item(item)
+    assert len(result.events) == 3000  # the ten listed twice are kept once
+    assert len(calls) < 10 * len(events)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import run_jobs
 from tests.test_aftership import usps_tracking
 from tests.test_provider_settings import save_provider
 from tests.test_seventeentrack import KEY, track_item
@@ -46,6 +47,7 @@ def test_a_signed_17track_push_is_stored_and_classified_once(app, merchant_clien
     for _ in range(2):  # a provider may push the same update twice
         response = post(merchant_client, f"/webhooks/17track/{token}", payload, sign_17track)
         assert response.status_code == 200 and response.get_data() == b""
+    run_jobs(app)
     shipment = Shipment.get()
     assert (shipment.status, shipment.last_event_text) == ("delivered", "Delivered, Front Door")
     assert TrackingEvent.select().count() == 3
@@ -65,6 +67,7 @@ def test_a_signed_aftership_push_is_stored_and_classified(app, merchant_client):
     payload = {"event": "tracking_update", "msg": recent_usps_tracking()}
     response = post(merchant_client, f"/webhooks/aftership/{token}", payload, sign_aftership)
     assert response.status_code == 200
+    run_jobs(app)
     shipment = Shipment.get()
     assert shipment.status == "alert"  # Exception_007, incorrect address
     assert shipment.last_event_text == "Undeliverable as Addressed"
@@ -94,6 +97,7 @@ def test_unknown_tokens_and_bad_signatures_store_nothing(
     )
     response = post(merchant_client, path.format(token=token), payload, signer)
     assert response.status_code == status and response.get_data() == b""
+    run_jobs(app)
     assert TrackingEvent.select().count() == 0 and Shipment.get().checked_at is None
 
 
@@ -114,4 +118,5 @@ def test_other_events_and_unknown_numbers_are_acknowledged_without_change(app, m
     body = b"not json"
     garbage = merchant_client.post(url, data=body, headers=sign_17track(body))
     assert garbage.status_code == 200
+    run_jobs(app)
     assert TrackingEvent.select().count() == 0 and Shipment.get().checked_at is None

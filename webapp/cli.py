@@ -55,6 +55,14 @@ def _parser():
     worker = sub.add_parser("worker", help="one RQ worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     worker.add_argument("--pool", type=int, default=1, metavar="N", help="run N workers (RQ pool)")
+    worker.add_argument(
+        "--nice",
+        type=int,
+        default=None,
+        metavar="N",
+        help="lower the workers' CPU priority by N (default: WORKER_NICE, 10), so the web "
+        "server answers first on a shared machine",
+    )
     worker.set_defaults(run=_run_worker)
     sub.add_parser("cron", help="the periodic-job scheduler").set_defaults(run=_run_cron)
     create = sub.add_parser("create-merchant", help="create a merchant account")
@@ -104,6 +112,7 @@ def _run_worker(args):
 
     configure_worker_logging()
     settings = setup()
+    os.nice(settings["WORKER_NICE"] if args.nice is None else args.nice)
     preload()
     release_connections(everything=True)  # work horses are forks: they must not share it
     connection = redis_connection(settings)

@@ -1,40 +1,46 @@
-"""Push receivers for 17TRACK and AfterShip: verify the signature, then apply like a poll."""
+"""Push receivers for 17TRACK and AfterShip: verify, queue for a worker, acknowledge at once."""
 
+import hashlib
 import json
+from datetime import UTC
 
 from flask import Blueprint, current_app, request
+from redis.exceptions import RedisError
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from jobs.merchant_provider import choice_for
 from jobs.provider_keys import decrypt_key
 from jobs.providers import ProviderError, Result
 from jobs.providers import aftership as aftership_api
 from jobs.providers import seventeentrack as seventeentrack_api
-from jobs.resolve import apply_results
-from webapp.models import Merchant, Shipment, utcnow
+from jobs.pushes import count_events
+from jobs.queues import enqueue_push, redis_connection
+from webapp.models import Merchant, utcnow
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 NOTHING = ("", 404)  # unknown token, or the merchant does not use that provider
 REFUSED = ("", 401)  # the signature does not match
 MALFORMED = ("", 400)  # signed, but not shaped like the provider's documented payload
+TOO_BIG = ("The push is larger than this server accepts.", 413, {"Content-Type": "text/plain"})
+STALE = ("The push is older than this server accepts.", 422, {"Content-Type": "text/plain"})
+BUSY = ("", 503, {"Retry-After": "60"})
 
 
 @bp.post("/17track/<token>")
 def seventeentrack(token):
-    """A 17TRACK push (`sign` = sha256 of body + "/" + API key); TRACKING_UPDATED is applied."""
+    """A 17TRACK push (`sign` = sha256 of body + "/" + API key); TRACKING_UPDATED is queued."""
     merchant = _merchant(token, "17track")
     key = _secret(merchant, "17track")
     if not key:
         return NOTHING
-    body = request.get_data()
+    body = _body()
+    if body is None:
+        return TOO_BIG
     if not seventeentrack_api.verify_webhook(body, request.headers.get("sign", ""), key):
         return REFUSED
     payload = _json(body)
-    data = payload.get("data") if isinstance(payload, dict) else None
+    data = payload.get("data")
     if payload.get("event") == "TRACKING_UPDATED" and isinstance(data, dict):
-        result = _parsed(seventeentrack_api.result_from_item, data)
-        if result is None:
-            return MALFORMED
-        _apply_pushed(merchant, result)
+        return _accept(merchant, "17track", data, body, seventeentrack_api.result_from_item)
     return "", 200  # other events (TRACKING_STOPPED) are acknowledged and ignored
 
 
@@ -45,17 +51,55 @@ def aftership(token):
     secret = _secret(merchant, "aftership")
     if not secret:
         return NOTHING
-    body = request.get_data()
+    body = _body()
+    if body is None:
+        return TOO_BIG
     signature = request.headers.get("aftership-hmac-sha256", "")
     if not aftership_api.verify_webhook(body, signature, secret):
         return REFUSED
     payload = _json(body)
-    msg = payload.get("msg") if isinstance(payload, dict) else None
+    msg = payload.get("msg")
+    if _too_old(payload.get("ts")):
+        return STALE  # a replayed (or long-delayed) push: its news is out of date
     if payload.get("event") == "tracking_update" and isinstance(msg, dict):
-        result = _parsed(aftership_api.result_from_tracking, msg)
-        if result is None:
-            return MALFORMED
-        _apply_pushed(merchant, result)
+        return _accept(merchant, "aftership", msg, body, aftership_api.result_from_tracking)
+    return "", 200
+
+
+def _body() -> bytes | None:
+    """The raw body, or None when it is larger than WEBHOOK_MAX_BYTES (never read whole)."""
+    request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
+    try:
+        return request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return None
+
+
+def _too_old(ts) -> bool:
+    """Whether the provider's own timestamp (Unix seconds) is older than the accepted window."""
+    if not isinstance(ts, int | float) or isinstance(ts, bool):
+        return False
+    age = utcnow().replace(tzinfo=UTC).timestamp() - ts
+    return age > current_app.config["WEBHOOK_MAX_AGE_HOURS"] * 3600
+
+
+def _accept(merchant: Merchant, provider: str, item: dict, body: bytes, parse):
+    """Queue the push for a worker and acknowledge at once; refuse over-long or malformed ones."""
+    limit = current_app.config["WEBHOOK_MAX_EVENTS"]
+    if count_events(provider, item) > limit:
+        return f"A push may carry at most {limit} events.", 413, {"Content-Type": "text/plain"}
+    if _parsed(parse, item) is None:
+        return MALFORMED
+    try:
+        enqueue_push(
+            redis_connection(current_app.config),
+            merchant.id,
+            provider,
+            item,
+            hashlib.sha256(body).hexdigest()[:32],
+        )
+    except RedisError:
+        return BUSY  # nothing is lost: the provider pushes again later
     return "", 200
 
 
@@ -93,16 +137,3 @@ def _json(body: bytes) -> dict:
     except ValueError:
         return {}
     return payload if isinstance(payload, dict) else {}
-
-
-def _apply_pushed(merchant: Merchant, result: Result):
-    """Store and classify a pushed result for the merchant's shipment with that number."""
-    number = (result.number or "").strip()
-    shipment = Shipment.get_or_none(
-        Shipment.merchant == merchant.id, Shipment.tracking_number.in_({number, number.upper()})
-    )
-    if shipment is None:
-        return  # not one of this merchant's parcels: acknowledged, nothing stored
-    choice = choice_for(merchant, current_app.config)
-    settings = choice.settings(current_app.config)
-    apply_results([shipment], {shipment.tracking_number: result}, choice.name, settings, utcnow())

@@ -54,13 +54,13 @@ def result_from_item(item: dict, provider: str = "17track") -> Result:
     """Translate one gettrackinfo accepted item (or webhook `data`) into a Result."""
     info = item.get("track_info") or {}
     latest = info.get("latest_status") or {}
-    events = []
-    for source in (info.get("tracking") or {}).get("providers") or []:
-        for raw in source.get("events") or []:
-            event = _event(raw)
-            if event and event not in events:  # one scan may be listed by two providers
-                events.append(event)
-    events.sort(key=lambda e: e.time)
+    raw_events = (
+        raw
+        for source in _dicts((info.get("tracking") or {}).get("providers"))
+        for raw in _dicts(source.get("events"))
+    )
+    # One scan may be listed by two providers: dict.fromkeys drops repeats in linear time.
+    events = sorted(dict.fromkeys(e for e in map(_event, raw_events) if e), key=lambda e: e.time)
     return Result(
         str(item.get("number")),
         events=events,
@@ -68,6 +68,11 @@ def result_from_item(item: dict, provider: str = "17track") -> Result:
         native_substatus=latest.get("sub_status"),
         provider=provider,
     )
+
+
+def _dicts(value) -> list:
+    """The objects of a JSON list (anything else in it, or a non-list, counts as nothing)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _event(raw: dict) -> Event | None:
