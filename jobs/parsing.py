@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from jobs import columns as cols
+from jobs import plausibility
 from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, guess_day_first, split_numbers
 from jobs.spreadsheets import FileRefused, TextSource, check_size, sniff_kind
 from jobs.workbooks import WorkbookSource
@@ -31,8 +32,7 @@ NO_TRACKING_COLUMN = (
 )
 
 REASON_MESSAGES = {
-    "missing_number": "This row has no tracking number.",
-    "number_too_long": f"This is longer than {NUMBER_MAX} characters: not a tracking number.",
+    **plausibility.REFUSALS,
     "spreadsheet_error": "The cell shows a spreadsheet error (such as #N/A) instead of a number.",
     "unreadable_row": "This row could not be read (an unclosed quote or a gigantic cell).",
 }
@@ -75,14 +75,23 @@ def _cell(cells: list, index: int | None):
 
 
 def _number_items(row: int, cell, fields: dict, notes: list[str]):
-    numbers = split_numbers(cell_text(cell))
-    if not numbers:
+    """The row's Records, one per number of its tracking cell, or RowErrors saying why not."""
+    text = cell_text(cell)
+    if len(text) > 8 * NUMBER_MAX:
+        yield RowError(row, _shown(clean(text)), "number_too_long")
+        return
+    # A formula or a link is one value, whatever commas it holds: judge it before splitting.
+    whole = clean(text)
+    pieces = [whole] if plausibility.is_formula(whole) or "://" in whole else split_numbers(text)
+    if not pieces:
         yield RowError(row, "", "missing_number")
-    for number in numbers:
-        if len(number) > 4 * NUMBER_MAX or len("".join(number.split())) > NUMBER_MAX:
-            yield RowError(row, _shown(number), "number_too_long")
-        elif number.upper() in EXCEL_ERRORS:
-            yield RowError(row, number, "spreadsheet_error")
+    for piece in pieces:
+        if piece.upper() in EXCEL_ERRORS:
+            yield RowError(row, piece, "spreadsheet_error")
+            continue
+        number, reason = plausibility.check(piece)
+        if reason is not None:
+            yield RowError(row, _shown(piece), reason)
         else:
             yield Record(row=row, number=number, **fields, notes=list(notes))
 

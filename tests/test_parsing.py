@@ -215,15 +215,15 @@ def test_empty_rows_are_skipped_and_missing_numbers_reported(tmp_path):
     assert errors(items) == [(5, "", "missing_number")]
 
 
-def test_formulas_stay_plain_text(tmp_path):
+def test_formulas_stay_plain_text_and_are_never_numbers(tmp_path):
     rows = [
         ["Tracking", "Name"],
-        ['=HYPERLINK("http://x")', "=1+2"],
+        ['=HYPERLINK("http://x", "1Z999AA10123456784")', "=1+2"],
         ['="00340434161094042557"', "@SUM(A1)"],
     ]
     items = parse(write_csv(tmp_path, rows))
-    assert [(r.number, r.customer_name) for r in items] == [
-        ('=HYPERLINK("http://x")', "=1+2"),
+    assert errors(items) == [(2, '=HYPERLINK("http://x", "1Z999AA10123456784")', "formula")]
+    assert [(r.number, r.customer_name) for r in items if isinstance(r, Record)] == [
         ("00340434161094042557", "@SUM(A1)"),
     ]
     path = write_xlsx(tmp_path, [["Tracking", "Name"], ["LX123456785CN", None]])
@@ -330,7 +330,8 @@ def test_no_tracking_column_refuses_records_until_mapped(tmp_path):
     assert table.header_row == 1
     with pytest.raises(FileRefused, match="No column of tracking numbers"):
         table.records()
-    assert numbers(table.records({"tracking_number": 0})) == [(2, "A"), (3, "B")]
+    mapped = list(table.records({"tracking_number": 0}))  # the gate still judges each value
+    assert errors(mapped) == [(2, "A", "no_digits"), (3, "B", "no_digits")]
     with pytest.raises(ValueError):
         table.records({"weight": 1})
 
@@ -446,12 +447,15 @@ def test_pasted_over_long_number_and_excel_errors():
 
 
 def test_every_reason_has_a_message(tmp_path):
-    assert set(REASON_MESSAGES) == {
+    assert set(REASON_MESSAGES) >= {
         "missing_number",
         "number_too_long",
         "spreadsheet_error",
         "unreadable_row",
+        "placeholder",
+        "formula",
     }
+    assert all(text.endswith(".") for text in REASON_MESSAGES.values())
     assert FIELDS[0] == "tracking_number"
 
 
