@@ -204,17 +204,24 @@ def rejected_csv(upload_id):
     from webapp.labels import reason_text
 
     upload = merchant_upload(upload_id)
+    return csv_response(
+        f"rejected-rows-{upload.id}.csv",
+        ["row", "value", "reason", "explanation"],
+        _rejected_records(upload.id, reason_text),
+    )
+
+
+def _rejected_records(upload_id, reason_text):
+    """The rows, read while the response streams: the request's connection is closed by then,
+    so the query must run inside the generator (peewee reconnects), never before it."""
     rows = (
         RowError.select(RowError.row, RowError.value, RowError.reason)
-        .where(RowError.upload == upload.id)
+        .where(RowError.upload == upload_id)
         .order_by(RowError.row)
         .tuples()
-        .iterator()
     )
-    records = ([row, value, reason, reason_text(reason)] for row, value, reason in rows)
-    return csv_response(
-        f"rejected-rows-{upload.id}.csv", ["row", "value", "reason", "explanation"], records
-    )
+    for row, value, reason in rows.iterator():
+        yield [row, value, reason, reason_text(reason)]
 
 
 def _rows_read(upload):
