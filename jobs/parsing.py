@@ -9,7 +9,7 @@ from pathlib import Path
 from jobs import columns as cols
 from jobs import plausibility
 from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, guess_day_first, split_numbers
-from jobs.spreadsheets import FileRefused, TextSource, check_size, sniff_kind
+from jobs.spreadsheets import FileRefused, TextSource, Truncated, check_size, sniff_kind
 from jobs.workbooks import WorkbookSource
 
 __all__ = [
@@ -35,6 +35,8 @@ REASON_MESSAGES = {
     **plausibility.REFUSALS,
     "spreadsheet_error": "The cell shows a spreadsheet error (such as #N/A) instead of a number.",
     "unreadable_row": "This row could not be read (an unclosed quote or a gigantic cell).",
+    "truncated_row": "The file ends in the middle of this row (it was cut off, for example by "
+    "an interrupted download); the complete rows before it were imported.",
 }
 
 
@@ -161,6 +163,9 @@ class Table:
                 continue
             if cells is None:
                 yield RowError(row, "", "unreadable_row")
+            elif isinstance(cells, Truncated):
+                shown = _shown(", ".join(clean(cell_text(c)) for c in cells))
+                yield RowError(row, shown, "truncated_row")
             elif not _is_blank(cells):
                 fields, notes = _row_fields(cells, plan, dates, self._day_first)
                 yield from _number_items(row, _cell(cells, numbers), fields, notes)

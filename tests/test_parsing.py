@@ -555,3 +555,43 @@ def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path):
     assert [(r.row, r.number, r.customer_name) for r in items] == [
         (2, "LX123456785CN", "Zoë, Anne")
     ]
+
+
+TRUNCATED_HEAD = (
+    "Order,Tracking number,Customer\r\n#1,LX123456785CN,Ann\r\n#2,RR123456785CN,Bob\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "shown"),
+    [
+        ("#3,CP12345", "#3, CP12345"),  # cut inside the number: never import half a number
+        ('#3,EE123456785CN,"Cy', "#3, EE123456785CN, Cy"),  # cut inside a quoted cell
+        ("#3,EE123456785CN,Cy" + "\x00" * 5000, None),  # complete width, NUL padding after it
+        ("#3,CP12" + "\x00" * 70_000, "#3, CP12"),  # an interrupted download padded with NULs
+    ],
+)
+def test_a_file_cut_off_mid_row_imports_the_complete_rows(tmp_path, tail, shown):
+    path = tmp_path / "cut.csv"
+    path.write_bytes((TRUNCATED_HEAD + tail).encode())
+    items = parse(path)
+    assert numbers(items)[:2] == [(2, "LX123456785CN"), (3, "RR123456785CN")]
+    if shown is None:
+        assert numbers(items)[2:] == [(4, "EE123456785CN")] and not errors(items)
+    else:
+        assert len(numbers(items)) == 2
+        assert errors(items) == [(4, shown, "truncated_row")]
+
+
+def test_a_file_without_a_final_line_break_is_complete(tmp_path):
+    path = tmp_path / "no-newline.csv"
+    path.write_text(TRUNCATED_HEAD + "#3,EE123456785CN,Cy")
+    assert numbers(parse(path))[-1] == (4, "EE123456785CN") and not errors(parse(path))
+
+
+def test_a_cut_off_workbook_is_named_as_such(tmp_path):
+    path = write_xlsx(tmp_path, [["Tracking"], ["LX123456785CN"]])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FileRefused, match="cut off"):
+        open_table(path, path.name)

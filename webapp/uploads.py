@@ -252,6 +252,11 @@ def _progress(upload):
     )
     finished = upload.state in ("done", "failed")
     rows_read = _rows_read(upload) if upload.state == "parsing" else None
+    truncated_at = (
+        RowError.select(RowError.row)
+        .where(RowError.upload == upload.id, RowError.reason == "truncated_row")
+        .scalar()
+    )
     percent = 100 if finished else int(100 * checked / total) if total else 0
     return {
         "upload": upload,
@@ -260,6 +265,8 @@ def _progress(upload):
         "percent": percent,
         "row_errors": errors,
         "rows_read": rows_read,
+        "truncated_at": truncated_at,
+        "combined": getattr(upload, "combined", 0),
         "running": not finished,
         "shown_limit": ROW_ERRORS_SHOWN,
     }
