@@ -8,7 +8,8 @@ from pathlib import Path
 
 from jobs import columns as cols
 from jobs import plausibility
-from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, guess_day_first, split_numbers
+from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, split_numbers
+from jobs.normalize import DateOrder, country_code, first_email
 from jobs.spreadsheets import FileRefused, TextSource, Truncated, check_size, sniff_kind
 from jobs.workbooks import WorkbookSource
 
@@ -27,6 +28,8 @@ FIELDS = cols.FIELDS
 SAMPLE_ROWS = 50  # rows read up front for header detection and the preview
 NUMBER_MAX = 64  # characters besides spaces; the longest real numbers have about 40
 SHOWN_VALUE_MAX = 100  # a RowError's value is cut to this for display
+EXTRA_COLUMNS_MAX = 60  # other columns kept per shipment (shown in the detail panel)
+EXTRA_VALUE_MAX = 200  # characters kept of each
 NO_TRACKING_COLUMN = (
     "No column of tracking numbers was found; please choose which column holds them."
 )
@@ -53,6 +56,7 @@ class Record:
     country: str | None = None
     ship_date: date | None = None
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, str] | None = None
 
 
 @dataclass
@@ -105,7 +109,7 @@ def _text_plan(columns: dict[str, int]) -> list[tuple[str, int | None, int]]:
 
 
 def _row_fields(cells: list, plan: list, dates: int | None, day_first: bool):
-    """A row's order data by field name, over-long text cut, and notes saying what was changed."""
+    """A row's order data by field name, normalised, and notes saying what was changed."""
     out, notes = {}, []
     for name, index, limit in plan:
         text = clean(cell_text(_cell(cells, index))) or None
@@ -113,11 +117,32 @@ def _row_fields(cells: list, plan: list, dates: int | None, day_first: bool):
             text = text[:limit]
             notes.append(f"{name} cut to {limit} characters")
         out[name] = text
+    if out.get("email"):
+        out["email"] = first_email(out["email"])
+    if out.get("country"):
+        written = out["country"]
+        out["country"] = country_code(written)
+        if out["country"] is None:
+            notes.append(f"country not understood: {_shown(written)}")
     raw = _cell(cells, dates)
     out["ship_date"] = cell_date(raw, day_first) if raw not in (None, "") else None
     if out["ship_date"] is None and (shown := clean(cell_text(raw))):
         notes.append(f"ship_date not understood: {_shown(shown)}")
     return out, notes
+
+
+def _extra(cells: list, plan: list[tuple[int, str]], notes: list[str]) -> dict | None:
+    """The row's other columns by header (non-empty ones), with notes on what was not understood."""
+    kept = {}
+    for index, header in plan:
+        text = clean(cell_text(_cell(cells, index)))
+        if text:
+            kept[header] = text[:EXTRA_VALUE_MAX]
+    for note in notes:  # a value we could not read stays visible instead of being lost
+        if note.startswith(("country not understood: ", "ship_date not understood: ")):
+            name, value = note.split(" not understood: ", 1)
+            kept[f"{name.replace('_', ' ')} (as written)"] = value
+    return kept or None
 
 
 class Table:
@@ -128,10 +153,7 @@ class Table:
         self.filename = filename
         self.headers, self.header_row, self.columns, self.confident = cols.detect_layout(sample)
         self._sample = [(n, cells) for n, cells in sample if n > self.header_row]
-        dates = self.columns.get("ship_date")
-        self._day_first = guess_day_first(
-            [c[dates] for _, c in self._sample if dates is not None and dates < len(c)]
-        )
+        self._complete = len(sample) < SAMPLE_ROWS  # the sample holds the whole file
 
     def preview(self, n: int = 5) -> list[list[str]]:
         """The first n data rows below the header (from the first 50 rows), as text."""
@@ -158,6 +180,8 @@ class Table:
             columns["tracking_number"],
             columns.get("ship_date"),
         )
+        day_first = self._day_first(dates)
+        extra_plan = self._extra_plan(columns)
         for row, cells in self._source.rows():
             if row <= self.header_row:
                 continue
@@ -167,8 +191,35 @@ class Table:
                 shown = _shown(", ".join(clean(cell_text(c)) for c in cells))
                 yield RowError(row, shown, "truncated_row")
             elif not _is_blank(cells):
-                fields, notes = _row_fields(cells, plan, dates, self._day_first)
+                fields, notes = _row_fields(cells, plan, dates, day_first)
+                if extra_plan or notes:
+                    fields["extra"] = _extra(cells, extra_plan, notes)
                 yield from _number_items(row, _cell(cells, numbers), fields, notes)
+
+    def _day_first(self, dates: int | None) -> bool:
+        """The date column's order (day or month first), decided from all of its values: the
+        sample first, then the whole file when the sample holds numeric dates that leave it open."""
+        order = DateOrder()
+        if dates is None:
+            return True
+        texts = [cell_text(c[dates]) for _, c in self._sample if dates < len(c)]
+        for text in texts:
+            order.feed(text)
+        numeric = any(DateOrder.is_numeric(t) for t in texts)
+        if numeric and not self._complete:
+            order = DateOrder()
+            for row, cells in self._source.rows():
+                if row > self.header_row and cells and dates < len(cells):
+                    order.feed(cell_text(cells[dates]))
+        return order.is_day_first
+
+    def _extra_plan(self, columns: dict[str, int]) -> list[tuple[int, str]]:
+        """(index, header) of the named columns no field uses, in file order, capped."""
+        if self.header_row == 0:
+            return []
+        used = set(columns.values())
+        named = [(i, h) for i, h in enumerate(self.headers) if h and i not in used]
+        return named[:EXTRA_COLUMNS_MAX]
 
 
 def _checked_mapping(mapping: dict[str, int]) -> dict[str, int]:

@@ -49,3 +49,42 @@ def test_the_report_says_where_a_cut_off_file_ends(app, merchant_client):
     body = merchant_client.get(page).get_data(as_text=True)
     assert "The file ends in the middle of row 3" in body
     assert Shipment.select().count() == 1
+
+
+COMBINED = (
+    "Order,Tracking number,Customer,Email,Country,Ship date,Gift message,Weight\n"
+    "#1,LX123456785CN,Ann Archer,ann@shop.test; ann.archer@work.test,Deutschland,04-Mär-25,"
+    'Happy birthday,"1,5 kg"\n'
+    "#2,LX123456785CN,Ann Archer,,,,,\n"
+    "#3,RR123456785CN,Bob Baker,bob@shop.test,GBR,26-Feb-25,,\n"
+)
+
+
+def test_combined_shipping_keeps_every_order_and_the_report_says_so(app, merchant_client):
+    page = upload_csv(merchant_client, COMBINED)
+    run_jobs(app)
+    shared = Shipment.get(Shipment.tracking_number == "LX123456785CN")
+    assert (shared.order_id, shared.order_ids) == ("#1", "#1, #2")
+    assert (shared.email, shared.country, str(shared.ship_date)) == (
+        "ann@shop.test",
+        "DE",
+        "2025-03-04",
+    )
+    body = merchant_client.get(page).get_data(as_text=True)
+    assert "1 tracking number is shared by several orders" in body
+    again = "Order,Tracking number\n#9,LX123456785CN\n"  # a later file: added, nothing replaced
+    upload_csv(merchant_client, again, name="later.csv")
+    run_jobs(app)
+    shared = Shipment.get(Shipment.tracking_number == "LX123456785CN")
+    assert (shared.order_id, shared.order_ids) == ("#1", "#1, #2, #9")
+
+
+def test_other_columns_are_kept_and_shown_in_the_detail_panel(app, merchant_client):
+    upload_csv(merchant_client, COMBINED)
+    run_jobs(app)
+    shared = Shipment.get(Shipment.tracking_number == "LX123456785CN")
+    html = merchant_client.get(f"/shipments/{shared.id}").get_data(as_text=True)
+    assert "Orders (combined shipping)" in html and "#1, #2" in html
+    assert "<dt>Gift message</dt><dd>Happy birthday</dd>" in html
+    assert "<dt>Weight</dt><dd>1,5 kg</dd>" in html  # money and weights stay text
+    assert "<dt>Destination</dt><dd>DE</dd>" in html

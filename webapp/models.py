@@ -74,6 +74,7 @@ class Upload(BaseModel):
     error = TextField(null=True)
     mapping = TextField(null=True)  # JSON {field: column index} chosen in the mapping step
     source = CharField(max_length=8, default="file")  # "file" or "paste"
+    combined = IntegerField(default=0)  # shipments of this upload shared by several orders
     created_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
 
@@ -112,6 +113,8 @@ class Shipment(BaseModel):
     email = CharField(max_length=254, null=True)
     country = CharField(max_length=64, null=True)
     ship_date = DateField(null=True)
+    order_ids = TextField(null=True)  # every order of a combined shipment, ", "-separated
+    extra = TextField(null=True)  # JSON {header: value} of the file's other columns
     status = CharField(max_length=16, default="not_found")
     reason = CharField(max_length=32, default="not_yet_scanned")
     needs_action = BooleanField(default=False)
