@@ -109,7 +109,7 @@ def _prepare(upload, chunk):
         if not isinstance(item, Record):
             errors.append(_row_error(upload, item.row, item.value, item.reason))
             continue
-        found = detect(item.number, hint=item.carrier)
+        found = detect(item.number, hint=item.carrier, country=item.country)
         if found.reason == "mangled_by_spreadsheet":
             errors.append(_row_error(upload, item.row, item.number, found.reason))
             continue
