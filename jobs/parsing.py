@@ -28,12 +28,18 @@ FIELDS = cols.FIELDS
 SAMPLE_ROWS = 50  # rows read up front for header detection and the preview
 NUMBER_MAX = 64  # characters besides spaces; the longest real numbers have about 40
 SHOWN_VALUE_MAX = 100  # a RowError's value is cut to this for display
+MAX_COLUMNS = 500  # real exports have under 100; a file this wide is refused up front
+PREVIEW_COLUMNS = 40  # columns the mapping step's preview shows (all can still be chosen)
 EXTRA_COLUMNS_MAX = 60  # other columns kept per shipment (shown in the detail panel)
 EXTRA_VALUE_MAX = 200  # characters kept of each
 NO_TRACKING_COLUMN = (
     "No column of tracking numbers was found; please choose which column holds them."
 )
 
+TOO_WIDE = (
+    "This file has {count:,} columns; shipment lists have far fewer and Parceldesk reads at most "
+    "{limit}. Please export only the columns you need (or save the sheet again) and upload it."
+)
 REASON_MESSAGES = {
     **plausibility.REFUSALS,
     "spreadsheet_error": "The cell shows a spreadsheet error (such as #N/A) instead of a number.",
@@ -161,6 +167,10 @@ class Table:
         rows = [c[:width] + [""] * (width - len(c)) for _, c in self._sample if any(c)]
         return [[_shown(c) for c in r] for r in rows[:n]]
 
+    def sample_column(self, index: int) -> list[str]:
+        """The texts of one column in the sample rows below the header (for the mapping step)."""
+        return [c[index] for _, c in self._sample if index < len(c) and c[index]]
+
     def signature(self) -> str:
         """Stable hash of the normalised headers, to remember a merchant's mapping."""
         if self.header_row == 0:
@@ -185,6 +195,8 @@ class Table:
         for row, cells in self._source.rows():
             if row <= self.header_row:
                 continue
+            if cells is not None and len(cells) > MAX_COLUMNS:  # only the sample was checked
+                cells = type(cells)(cells[:MAX_COLUMNS])
             if cells is None:
                 yield RowError(row, "", "unreadable_row")
             elif isinstance(cells, Truncated):
@@ -239,10 +251,13 @@ def open_table(path: str | Path, filename: str, max_bytes: int | None = None) ->
     if kind in ("zip", "ole"):
         source = WorkbookSource(path, kind)
     else:
-        source = TextSource(path, lambda cells: len(cols.match_columns(cells)) >= 2)
+        source = TextSource(path, _names_fields)
     sample = []
     for row, cells in source.rows():
         if cells is not None:
+            cells = _trimmed(cells)
+            if len(cells) > MAX_COLUMNS:
+                raise FileRefused(TOO_WIDE.format(count=len(cells), limit=MAX_COLUMNS))
             sample.append((row, [clean(cell_text(c)) for c in cells]))
         if len(sample) >= SAMPLE_ROWS:
             break
@@ -252,6 +267,19 @@ def open_table(path: str | Path, filename: str, max_bytes: int | None = None) ->
     if len(sample) < SAMPLE_ROWS and not table.preview(1):
         raise FileRefused("The file has a header row but no rows below it.")
     return table
+
+
+def _names_fields(cells: list[str]) -> bool:
+    """Whether a row reads as a header (two known column names); over-wide rows never do."""
+    return len(cells) <= MAX_COLUMNS and len(cols.match_columns(cells)) >= 2
+
+
+def _trimmed(cells: list) -> list:
+    """The cells without the empty ones a spreadsheet may leave at the end of a row."""
+    end = len(cells)
+    while end and (cells[end - 1] is None or cells[end - 1] == ""):
+        end -= 1
+    return cells if end == len(cells) else cells[:end]
 
 
 def parse_pasted(text: str) -> Iterator[Record | RowError]:

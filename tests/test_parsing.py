@@ -595,3 +595,16 @@ def test_a_cut_off_workbook_is_named_as_such(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(FileRefused, match="cut off"):
         open_table(path, path.name)
+
+
+def test_a_file_of_a_million_columns_is_refused_after_reading_one_row(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\nx\n")
+    with pytest.raises(FileRefused, match="1,000,000 columns"):
+        open_table(path, path.name)
+
+
+def test_empty_trailing_columns_do_not_count(tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_text("Tracking number,Name" + "," * 16_000 + "\nLX123456785CN,Ann" + "," * 16_000)
+    assert numbers(parse(path)) == [(2, "LX123456785CN")]

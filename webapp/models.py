@@ -88,6 +88,8 @@ class ColumnMapping(BaseModel):
     merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
     signature = CharField(max_length=64)
     mapping = TextField()
+    headers = TextField(null=True)  # JSON list of the file's headers, to show the choice
+    filename = CharField(max_length=255, null=True)  # the file it was chosen for
 
     class Meta:
         indexes = ((("merchant", "signature"), True),)
