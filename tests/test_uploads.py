@@ -88,3 +88,11 @@ def test_other_columns_are_kept_and_shown_in_the_detail_panel(app, merchant_clie
     assert "<dt>Gift message</dt><dd>Happy birthday</dd>" in html
     assert "<dt>Weight</dt><dd>1,5 kg</dd>" in html  # money and weights stay text
     assert "<dt>Destination</dt><dd>DE</dd>" in html
+
+
+def test_reports_list_every_order_of_a_combined_shipment(app, merchant_client):
+    upload_csv(merchant_client, COMBINED)
+    run_jobs(app)
+    text = merchant_client.get("/reports/export?format=csv").get_data(as_text=True)
+    rows = {r[1]: r[0] for r in csv.reader(io.StringIO(text.lstrip("\ufeff")))}
+    assert rows["LX123456785CN"] == "#1, #2"
