@@ -203,6 +203,12 @@ class Table:
                 shown = _shown(", ".join(clean(cell_text(c)) for c in cells))
                 yield RowError(row, shown, "truncated_row")
             elif not _is_blank(cells):
+                number_cell = clean(cell_text(_cell(cells, numbers)))
+                if not number_cell and plausibility.is_summary_row(
+                    [clean(cell_text(c)) for c in cells]
+                ):
+                    yield RowError(row, _shown(clean(cell_text(cells[0]))), "summary_line")
+                    continue
                 fields, notes = _row_fields(cells, plan, dates, day_first)
                 if extra_plan or notes:
                     fields["extra"] = _extra(cells, extra_plan, notes)

@@ -161,6 +161,17 @@ def _from_url(text: str) -> tuple[str | None, str | None]:
     return None, "web_address"
 
 
+_REPORT_LINES = re.compile(
+    r"\b(records?\s*\(s\)|records?|downloaded|seller\s+id|exported|generated)\b", re.IGNORECASE
+)
+
+
+def is_summary_row(texts: list[str]) -> bool:
+    """True for a row without a number whose text reads as a report's totals or footer line."""
+    joined = " ".join(t for t in texts if t)
+    return bool(_SUMMARY_WORDS.search(joined) or _REPORT_LINES.search(joined))
+
+
 def share_plausible(values: list[str]) -> float:
     """The share of non-blank values that pass the gate (1.0 for no values)."""
     filled = [v for v in values if v and v.strip()]
