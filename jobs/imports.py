@@ -225,5 +225,7 @@ def _upsert(upload, rows) -> int:
     payload = [
         {**defaults, **{k: v for k, v in r.items() if not k.startswith("_")}} for r in rows.values()
     ]
-    execute_each(Shipment, payload, "INSERT", UPSERT)
+    # psycopg2 reads % as a parameter mark: the LIKE pattern's wildcards are doubled there.
+    suffix = UPSERT.replace("%", "%%") if db.param == "%s" else UPSERT
+    execute_each(Shipment, payload, "INSERT", suffix)
     return existing
