@@ -3,6 +3,8 @@
 import re
 from datetime import date, datetime, time, timedelta
 
+from jobs.normalize import parse_date
+
 EXCEL_EPOCH = date(1899, 12, 30)  # serial day 0 of Excel's 1900 date system (after its leap bug)
 EXACT_DIGITS = 15  # Excel keeps 15 significant digits; beyond that a number's digits are lost
 EXCEL_ERRORS = {
@@ -86,8 +88,6 @@ def cell_date(value, day_first: bool = True) -> date | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _serial_date(value)
-    from jobs.normalize import parse_date
-
     return parse_date(clean(cell_text(value)), day_first)
 
 

@@ -9,7 +9,7 @@ languages, ISO-3 and ISO-2 codes (pycountry and its translations).
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 MONTH_LOCALES = ("en", "de", "fr", "es", "it", "nl", "pt")
 COUNTRY_LOCALES = ("de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da")
@@ -83,6 +83,7 @@ class DateOrder:
         return self.day_first >= self.month_first
 
 
+@lru_cache(maxsize=8192)  # a file's dates repeat a lot
 def parse_date(text: str, day_first: bool = True) -> date | None:
     """The date in a text cell (ISO, numeric in the column's order, or with a month name)."""
     text = text.strip()
@@ -164,6 +165,7 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)
 def country_code(text: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country name (several languages), ISO-3 or ISO-2 code."""
     key = fold(text)
