@@ -23,6 +23,7 @@ REFUSALS = {
     "export the values (not the formulas) and upload again.",
     "summary_line": "This looks like a totals or summary line, not a shipment.",
     "no_digits": "This is text without any digits; every tracking number has some.",
+    "words": "This is text made of words, not a tracking number.",
     "number_too_short": f"This is too short to be a tracking number "
     f"(they have at least {MIN_LENGTH} letters and digits).",
     "number_too_long": f"This is too long to be a tracking number "
@@ -83,6 +84,7 @@ _URL_KEYS = (
     "nums", "number", "numbers", "code", "tn", "trknbr", "trackid", "label", "match", "tlabels",
     "parcel", "sendungsnummer",
 )  # fmt: skip
+_WORD = re.compile(r"(?<![^\W_])[^\W\d_]{3,}(?![^\W_])")  # 3+ letters standing alone
 _FORMULA = re.compile(r"[=+\-@]\s*[A-Za-z_(]")
 
 
@@ -128,6 +130,8 @@ def check(value: str) -> tuple[str | None, str | None]:
         return None, "summary_line"
     if not any(ch.isdigit() for ch in text):
         return None, "no_digits"
+    if len(_WORD.findall(text)) >= 2:  # "Parcel number 1 of 2", "see email 123"
+        return None, "words"
     return _shape(text)
 
 

@@ -173,6 +173,7 @@ def test_formulas_never_pass(text):
         ('=HYPERLINK("https://x.test/1Z999AA10123456784","track")', "formula"),
         ("https://shop.example.com/orders/1001", "web_address"),
         ("Paris", "no_digits"),
+        ("Parcel 1 of 2, see notes", "words"),
         ("LX123456785CN!?", "not_a_number"),
         ("1Z" + "9" * 50, "number_too_long"),
         ("", "missing_number"),
