@@ -3,7 +3,7 @@ column would import, and the remembered choices (listed and forgotten on Setting
 
 import json
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from jobs.parsing import PREVIEW_COLUMNS
@@ -67,9 +67,13 @@ def _described(saved) -> dict:
 @login_required
 def forget_mapping(mapping_id):
     """Forget one remembered column choice: files with those columns ask again."""
-    ColumnMapping.delete().where(
-        ColumnMapping.id == mapping_id, ColumnMapping.merchant == current_user.id
-    ).execute()
+    deleted = (
+        ColumnMapping.delete()
+        .where(ColumnMapping.id == mapping_id, ColumnMapping.merchant == current_user.id)
+        .execute()
+    )
+    if not deleted:
+        abort(404)
     flash("Forgotten: files with those columns will ask which column is which again.")
     return redirect(request.form.get("back") or url_for("settings.provider"), 303)
 
