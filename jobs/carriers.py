@@ -124,13 +124,18 @@ def hint_carriers(hint: str | None) -> frozenset[str]:
     return default_table().hints.get(hint_key(hint), frozenset())
 
 
-def _decide(ranked: list[tuple[str, int]], hint: str | None) -> str | None:
+def _decide(ranked: list[tuple[str, int]], hint: str | None, country: str | None = None):
     codes = [code for code, _ in ranked]
     if len(codes) == 1:
         return codes[0]
     hinted = [code for code in codes if code in hint_carriers(hint)]
     if len(hinted) == 1:
         return hinted[0]
+    if country:  # a domestic parcel: the one candidate of the destination country
+        carriers = default_table().carriers
+        local = [code for code in codes if carriers.get(code, {}).get("country") == country]
+        if len(local) == 1:
+            return local[0]
     # A check-digit format verified on real numbers outweighs shapes with no check at all.
     if ranked[0][1] == _HIGH and all(rank == _LOW for _, rank in ranked[1:]):
         return codes[0]
@@ -152,8 +157,12 @@ def _lost_leading_zeros(number: str) -> bool:
     return False
 
 
-def detect(raw: str, hint: str | None = None) -> Detection:
-    """Normalize one tracking number and decide its carrier, or give the reason it cannot be."""
+def detect(raw: str, hint: str | None = None, country: str | None = None) -> Detection:
+    """Normalize one tracking number and decide its carrier, or give the reason it cannot be.
+
+    Between carriers whose rules all accept the number, the file's carrier column (`hint`)
+    decides, else the destination `country` (ISO-2) when exactly one candidate is based there.
+    """
     number = normalize(raw)
     if is_mangled(raw):
         return Detection(raw, number, False, None, (), MANGLED)
@@ -163,7 +172,7 @@ def detect(raw: str, hint: str | None = None) -> Detection:
         return Detection(raw, number, True, carrier, (carrier,), None)
     if accepted:
         ranked = _ranked(accepted)
-        carrier = _decide(ranked, hint)
+        carrier = _decide(ranked, hint, country)
         codes = tuple(code for code, _ in ranked)
         return Detection(raw, number, True, carrier, codes, None if carrier else CONFLICT)
     if _lost_leading_zeros(number):

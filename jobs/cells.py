@@ -3,6 +3,8 @@
 import re
 from datetime import date, datetime, time, timedelta
 
+from jobs.normalize import parse_date
+
 EXCEL_EPOCH = date(1899, 12, 30)  # serial day 0 of Excel's 1900 date system (after its leap bug)
 EXACT_DIGITS = 15  # Excel keeps 15 significant digits; beyond that a number's digits are lost
 EXCEL_ERRORS = {
@@ -21,8 +23,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SEPARATORS = re.compile(r"[,;\n\r\t，；、]+")
 _MANGLED_COMMA = re.compile(r"\d+,\d+E[+-]?\d+", re.IGNORECASE)  # 9,4001E+21 from a comma locale
 _TEXT_FORMULA = re.compile(r'=\s*"([^"]*)"')  # ="00123": exporters' way to keep leading zeros
-_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[ T])")
-_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?:$|[ T,])")
 
 
 def cell_text(value) -> str:
@@ -88,37 +88,10 @@ def cell_date(value, day_first: bool = True) -> date | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _serial_date(value)
-    text = clean(cell_text(value))
-    if (m := _ISO.match(text)) is not None:
-        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
-    if (m := _DMY.match(text)) is not None:
-        first, second, year = int(m[1]), int(m[2]), int(m[3])
-        year += 2000 if year < 100 else 0
-        day, month = (first, second) if day_first else (second, first)
-        if month > 12:  # the file's convention does not fit this row: the other reading may
-            day, month = month, day
-        return _safe_date(year, month, day)
-    return None
+    return parse_date(clean(cell_text(value)), day_first)
 
 
 def _serial_date(value: float) -> date | None:
     if 1 <= value < 2958466:  # Excel's valid range, up to 9999-12-31
         return EXCEL_EPOCH + timedelta(days=int(value))
     return None
-
-
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def guess_day_first(texts: list[str]) -> bool:
-    """Whether slash dates in a sample read day/month (the default) or month/day."""
-    day_first = month_first = 0
-    for text in texts:
-        if (m := _DMY.match(clean(text))) is not None:
-            day_first += int(m[1]) > 12
-            month_first += int(m[2]) > 12
-    return not month_first > day_first

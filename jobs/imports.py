@@ -18,8 +18,10 @@ from webapp.models import RowError, Shipment, Upload, db, utcnow
 BATCH_SIZE = 1000
 log = logging.getLogger(__name__)
 
-# Order data a later row or upload may fill in or correct; status fields are never touched here.
-MERGED_FIELDS = ("order_id", "customer_name", "email", "country", "ship_date")
+# Order data a later row or upload may fill in where it is blank, never overwrite; status fields
+# are never touched here. Every order id of a number is kept in order_ids (combined shipping).
+MERGED_FIELDS = ("order_id", "customer_name", "email", "country", "ship_date", "extra")
+ORDER_SEPARATOR = ", "
 
 
 def import_upload(upload_id: int) -> dict:
@@ -40,6 +42,7 @@ def import_upload(upload_id: int) -> dict:
     except FileRefused as refused:
         _refuse(upload_id, str(refused))
         return {"error": str(refused)}
+    counts["combined"] = _combined(upload_id)
     state = "resolving" if counts["imported"] + counts["duplicates"] else "done"
     Upload.update(
         state=state, finished_at=None if state == "resolving" else utcnow(), **counts
@@ -106,7 +109,7 @@ def _prepare(upload, chunk):
         if not isinstance(item, Record):
             errors.append(_row_error(upload, item.row, item.value, item.reason))
             continue
-        found = detect(item.number, hint=item.carrier)
+        found = detect(item.number, hint=item.carrier, country=item.country)
         if found.reason == "mangled_by_spreadsheet":
             errors.append(_row_error(upload, item.row, item.number, found.reason))
             continue
@@ -116,9 +119,25 @@ def _prepare(upload, chunk):
         row["_count"] += 1
         for field in MERGED_FIELDS:
             value = getattr(item, field)
-            if value not in (None, ""):
-                row[field] = value
+            if row[field] is None and value not in (None, "", {}):
+                row[field] = json.dumps(value, ensure_ascii=False) if field == "extra" else value
+        if item.order_id and item.order_id not in row["_orders"]:
+            row["_orders"].append(item.order_id)
+    for row in rows.values():
+        row["order_ids"] = ORDER_SEPARATOR.join(row["_orders"]) or None
     return rows, errors
+
+
+def _combined(upload_id) -> int:
+    """Shipments of this upload that carry several orders (one number, combined shipping)."""
+    return (
+        Shipment.select(fn.COUNT(Shipment.id))
+        .where(
+            Shipment.upload == upload_id,
+            Shipment.order_ids.contains(ORDER_SEPARATOR),
+        )
+        .scalar()
+    )
 
 
 def _row_error(upload, row, value, reason):
@@ -151,14 +170,27 @@ def _new_row(upload, found, hint):
         "needs_action": initial.needs_action,
         "next_check_at": now,
         "_count": 0,
+        "_orders": [],
         **{field: None for field in MERGED_FIELDS},
     }
 
 
 # Merge into the existing row on (merchant, tracking number); written once, executed per row.
+# Known order data is kept (blanks filled in); an order id not yet listed is appended.
+_SEP = "'" + ORDER_SEPARATOR + "'"
+_ORDER_IDS = (
+    '"order_ids" = CASE WHEN excluded."order_ids" IS NULL THEN "shipment"."order_ids"'
+    ' WHEN "shipment"."order_ids" IS NULL THEN excluded."order_ids"'
+    f' WHEN ({_SEP} || "shipment"."order_ids" || {_SEP})'
+    f" LIKE ('%' || {_SEP} || excluded.\"order_ids\" || {_SEP} || '%')"
+    ' THEN "shipment"."order_ids"'
+    f' ELSE "shipment"."order_ids" || {_SEP} || excluded."order_ids" END'
+)
 UPSERT = (
     ' ON CONFLICT ("merchant_id", "tracking_number") DO UPDATE SET '
-    + ", ".join(f'"{f}" = COALESCE(excluded."{f}", "shipment"."{f}")' for f in MERGED_FIELDS)
+    + ", ".join(f'"{f}" = COALESCE("shipment"."{f}", excluded."{f}")' for f in MERGED_FIELDS)
+    + ", "
+    + _ORDER_IDS
     + ', "upload_id" = excluded."upload_id", "claimed_until" = NULL'
     # Due again now, unless a resolve job holds the row: it is being checked this moment, and
     # making it due would let a second job take it before the first one has written.
@@ -190,6 +222,10 @@ def _upsert(upload, rows) -> int:
         .scalar()
     )
     defaults = {f.name: f.default() if callable(f.default) else f.default for f in _DEFAULTED}
-    payload = [{**defaults, **{k: v for k, v in r.items() if k != "_count"}} for r in rows.values()]
-    execute_each(Shipment, payload, "INSERT", UPSERT)
+    payload = [
+        {**defaults, **{k: v for k, v in r.items() if not k.startswith("_")}} for r in rows.values()
+    ]
+    # psycopg2 reads % as a parameter mark: the LIKE pattern's wildcards are doubled there.
+    suffix = UPSERT.replace("%", "%%") if db.param == "%s" else UPSERT
+    execute_each(Shipment, payload, "INSERT", suffix)
     return existing

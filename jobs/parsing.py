@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from jobs import columns as cols
-from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, guess_day_first, split_numbers
-from jobs.spreadsheets import FileRefused, TextSource, check_size, sniff_kind
+from jobs import plausibility
+from jobs.cells import EXCEL_ERRORS, cell_date, cell_text, clean, split_numbers
+from jobs.normalize import DateOrder, country_code, first_email
+from jobs.spreadsheets import FileRefused, TextSource, Truncated, check_size, sniff_kind
 from jobs.workbooks import WorkbookSource
 
 __all__ = [
@@ -26,15 +28,24 @@ FIELDS = cols.FIELDS
 SAMPLE_ROWS = 50  # rows read up front for header detection and the preview
 NUMBER_MAX = 64  # characters besides spaces; the longest real numbers have about 40
 SHOWN_VALUE_MAX = 100  # a RowError's value is cut to this for display
+MAX_COLUMNS = 500  # real exports have under 100; a file this wide is refused up front
+PREVIEW_COLUMNS = 40  # columns the mapping step's preview shows (all can still be chosen)
+EXTRA_COLUMNS_MAX = 60  # other columns kept per shipment (shown in the detail panel)
+EXTRA_VALUE_MAX = 200  # characters kept of each
 NO_TRACKING_COLUMN = (
     "No column of tracking numbers was found; please choose which column holds them."
 )
 
+TOO_WIDE = (
+    "This file has {count:,} columns; shipment lists have far fewer and Parceldesk reads at most "
+    "{limit}. Please export only the columns you need (or save the sheet again) and upload it."
+)
 REASON_MESSAGES = {
-    "missing_number": "This row has no tracking number.",
-    "number_too_long": f"This is longer than {NUMBER_MAX} characters: not a tracking number.",
+    **plausibility.REFUSALS,
     "spreadsheet_error": "The cell shows a spreadsheet error (such as #N/A) instead of a number.",
     "unreadable_row": "This row could not be read (an unclosed quote or a gigantic cell).",
+    "truncated_row": "The file ends in the middle of this row (it was cut off, for example by "
+    "an interrupted download); the complete rows before it were imported.",
 }
 
 
@@ -51,6 +62,7 @@ class Record:
     country: str | None = None
     ship_date: date | None = None
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, str] | None = None
 
 
 @dataclass
@@ -75,14 +87,23 @@ def _cell(cells: list, index: int | None):
 
 
 def _number_items(row: int, cell, fields: dict, notes: list[str]):
-    numbers = split_numbers(cell_text(cell))
-    if not numbers:
+    """The row's Records, one per number of its tracking cell, or RowErrors saying why not."""
+    text = cell_text(cell)
+    if len(text) > 8 * NUMBER_MAX:
+        yield RowError(row, _shown(clean(text)), "number_too_long")
+        return
+    # A formula or a link is one value, whatever commas it holds: judge it before splitting.
+    whole = clean(text)
+    pieces = [whole] if plausibility.is_formula(whole) or "://" in whole else split_numbers(text)
+    if not pieces:
         yield RowError(row, "", "missing_number")
-    for number in numbers:
-        if len(number) > 4 * NUMBER_MAX or len("".join(number.split())) > NUMBER_MAX:
-            yield RowError(row, _shown(number), "number_too_long")
-        elif number.upper() in EXCEL_ERRORS:
-            yield RowError(row, number, "spreadsheet_error")
+    for piece in pieces:
+        if piece.upper() in EXCEL_ERRORS:
+            yield RowError(row, piece, "spreadsheet_error")
+            continue
+        number, reason = plausibility.check(piece)
+        if reason is not None:
+            yield RowError(row, _shown(piece), reason)
         else:
             yield Record(row=row, number=number, **fields, notes=list(notes))
 
@@ -94,7 +115,7 @@ def _text_plan(columns: dict[str, int]) -> list[tuple[str, int | None, int]]:
 
 
 def _row_fields(cells: list, plan: list, dates: int | None, day_first: bool):
-    """A row's order data by field name, over-long text cut, and notes saying what was changed."""
+    """A row's order data by field name, normalised, and notes saying what was changed."""
     out, notes = {}, []
     for name, index, limit in plan:
         text = clean(cell_text(_cell(cells, index))) or None
@@ -102,11 +123,32 @@ def _row_fields(cells: list, plan: list, dates: int | None, day_first: bool):
             text = text[:limit]
             notes.append(f"{name} cut to {limit} characters")
         out[name] = text
+    if out.get("email"):
+        out["email"] = first_email(out["email"])
+    if out.get("country"):
+        written = out["country"]
+        out["country"] = country_code(written)
+        if out["country"] is None:
+            notes.append(f"country not understood: {_shown(written)}")
     raw = _cell(cells, dates)
     out["ship_date"] = cell_date(raw, day_first) if raw not in (None, "") else None
     if out["ship_date"] is None and (shown := clean(cell_text(raw))):
         notes.append(f"ship_date not understood: {_shown(shown)}")
     return out, notes
+
+
+def _extra(cells: list, plan: list[tuple[int, str]], notes: list[str]) -> dict | None:
+    """The row's other columns by header (non-empty ones), with notes on what was not understood."""
+    kept = {}
+    for index, header in plan:
+        text = clean(cell_text(_cell(cells, index)))
+        if text:
+            kept[header] = text[:EXTRA_VALUE_MAX]
+    for note in notes:  # a value we could not read stays visible instead of being lost
+        if note.startswith(("country not understood: ", "ship_date not understood: ")):
+            name, value = note.split(" not understood: ", 1)
+            kept[f"{name.replace('_', ' ')} (as written)"] = value
+    return kept or None
 
 
 class Table:
@@ -117,16 +159,17 @@ class Table:
         self.filename = filename
         self.headers, self.header_row, self.columns, self.confident = cols.detect_layout(sample)
         self._sample = [(n, cells) for n, cells in sample if n > self.header_row]
-        dates = self.columns.get("ship_date")
-        self._day_first = guess_day_first(
-            [c[dates] for _, c in self._sample if dates is not None and dates < len(c)]
-        )
+        self._complete = len(sample) < SAMPLE_ROWS  # the sample holds the whole file
 
     def preview(self, n: int = 5) -> list[list[str]]:
         """The first n data rows below the header (from the first 50 rows), as text."""
         width = len(self.headers)
         rows = [c[:width] + [""] * (width - len(c)) for _, c in self._sample if any(c)]
         return [[_shown(c) for c in r] for r in rows[:n]]
+
+    def sample_column(self, index: int) -> list[str]:
+        """The texts of one column in the sample rows below the header (for the mapping step)."""
+        return [c[index] for _, c in self._sample if index < len(c) and c[index]]
 
     def signature(self) -> str:
         """Stable hash of the normalised headers, to remember a merchant's mapping."""
@@ -147,14 +190,54 @@ class Table:
             columns["tracking_number"],
             columns.get("ship_date"),
         )
+        day_first = self._day_first(dates)
+        extra_plan = self._extra_plan(columns)
         for row, cells in self._source.rows():
             if row <= self.header_row:
                 continue
+            if cells is not None and len(cells) > MAX_COLUMNS:  # only the sample was checked
+                cells = type(cells)(cells[:MAX_COLUMNS])
             if cells is None:
                 yield RowError(row, "", "unreadable_row")
+            elif isinstance(cells, Truncated):
+                shown = _shown(", ".join(clean(cell_text(c)) for c in cells))
+                yield RowError(row, shown, "truncated_row")
             elif not _is_blank(cells):
-                fields, notes = _row_fields(cells, plan, dates, self._day_first)
+                number_cell = clean(cell_text(_cell(cells, numbers)))
+                if not number_cell and plausibility.is_summary_row(
+                    [clean(cell_text(c)) for c in cells]
+                ):
+                    yield RowError(row, _shown(clean(cell_text(cells[0]))), "summary_line")
+                    continue
+                fields, notes = _row_fields(cells, plan, dates, day_first)
+                if extra_plan or notes:
+                    fields["extra"] = _extra(cells, extra_plan, notes)
                 yield from _number_items(row, _cell(cells, numbers), fields, notes)
+
+    def _day_first(self, dates: int | None) -> bool:
+        """The date column's order (day or month first), decided from all of its values: the
+        sample first, then the whole file when the sample holds numeric dates that leave it open."""
+        order = DateOrder()
+        if dates is None:
+            return True
+        texts = [cell_text(c[dates]) for _, c in self._sample if dates < len(c)]
+        for text in texts:
+            order.feed(text)
+        numeric = any(DateOrder.is_numeric(t) for t in texts)
+        if numeric and not self._complete:
+            order = DateOrder()
+            for row, cells in self._source.rows():
+                if row > self.header_row and cells and dates < len(cells):
+                    order.feed(cell_text(cells[dates]))
+        return order.is_day_first
+
+    def _extra_plan(self, columns: dict[str, int]) -> list[tuple[int, str]]:
+        """(index, header) of the named columns no field uses, in file order, capped."""
+        if self.header_row == 0:
+            return []
+        used = set(columns.values())
+        named = [(i, h) for i, h in enumerate(self.headers) if h and i not in used]
+        return named[:EXTRA_COLUMNS_MAX]
 
 
 def _checked_mapping(mapping: dict[str, int]) -> dict[str, int]:
@@ -174,10 +257,13 @@ def open_table(path: str | Path, filename: str, max_bytes: int | None = None) ->
     if kind in ("zip", "ole"):
         source = WorkbookSource(path, kind)
     else:
-        source = TextSource(path, lambda cells: len(cols.match_columns(cells)) >= 2)
+        source = TextSource(path, _names_fields)
     sample = []
     for row, cells in source.rows():
         if cells is not None:
+            cells = _trimmed(cells)
+            if len(cells) > MAX_COLUMNS:
+                raise FileRefused(TOO_WIDE.format(count=len(cells), limit=MAX_COLUMNS))
             sample.append((row, [clean(cell_text(c)) for c in cells]))
         if len(sample) >= SAMPLE_ROWS:
             break
@@ -187,6 +273,19 @@ def open_table(path: str | Path, filename: str, max_bytes: int | None = None) ->
     if len(sample) < SAMPLE_ROWS and not table.preview(1):
         raise FileRefused("The file has a header row but no rows below it.")
     return table
+
+
+def _names_fields(cells: list[str]) -> bool:
+    """Whether a row reads as a header (two known column names); over-wide rows never do."""
+    return len(cells) <= MAX_COLUMNS and len(cols.match_columns(cells)) >= 2
+
+
+def _trimmed(cells: list) -> list:
+    """The cells without the empty ones a spreadsheet may leave at the end of a row."""
+    end = len(cells)
+    while end and (cells[end - 1] is None or cells[end - 1] == ""):
+        end -= 1
+    return cells if end == len(cells) else cells[:end]
 
 
 def parse_pasted(text: str) -> Iterator[Record | RowError]:

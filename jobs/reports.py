@@ -87,7 +87,7 @@ def _upload_names(query) -> dict:
 
 def _row(s, uploads, now) -> list:
     return [
-        s.order_id or "",
+        s.order_ids or s.order_id or "",  # every order of a combined shipment
         s.tracking_number,
         carrier_name(s.carrier) if s.carrier else "",
         status_label(s.status),

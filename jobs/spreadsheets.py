@@ -40,6 +40,14 @@ class FileRefused(Exception):
     """The whole file is refused; str(e) is one clear sentence for the merchant."""
 
 
+class Truncated(list):
+    """The cells of a last row the file cuts off in the middle (a list, marked)."""
+
+
+TAIL_BYTES = 4096
+CHUNK_BYTES = 1 << 16
+
+
 MESSAGES = {
     "empty": "The file is empty: it contains no rows.",
     "too_big": "The file is larger than the upload limit of {limit}.",
@@ -168,30 +176,96 @@ class TextSource:
     """A delimited text file (CSV, TSV, Excel 'Unicode text'), read lazily with a fixed dialect."""
 
     def __init__(self, path: Path, is_header=None):
-        with open(path, "rb") as f:
-            sample = f.read(SAMPLE_BYTES)
         self.path = path
+        # An interrupted download or copy may leave the file padded with NULs after the cut.
+        self.end = os.path.getsize(path) - _trailing_nuls(path)
+        with open(path, "rb") as f:
+            sample = f.read(min(SAMPLE_BYTES, self.end))
+        if not sample:
+            raise FileRefused(MESSAGES["empty"])
         self.encoding = detect_encoding(sample)
+        if self.encoding.startswith(("utf-16", "utf-32")):
+            self.end = os.path.getsize(path)  # their NULs are part of the text
         text = _decode_sample(sample, self.encoding)
         _refuse_non_text(text)
         # Excel's "sep=;" first line names the delimiter, and Excel hides that line
         first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
         self.sep_line = len(first) == 5 and first.lower().startswith("sep=")
         self.delimiter = first[4] if self.sep_line else sniff_delimiter(text, is_header)
+        self._tail = self._read_tail()
+
+    def _read_tail(self) -> str:
+        with open(self.path, "rb") as f:
+            f.seek(max(0, self.end - TAIL_BYTES))
+            return f.read(self.end - f.tell()).decode(self.encoding, "replace")
+
+    def _cut_off(self, cells: list, previous: list | None) -> bool:
+        """Whether the last row stops mid-row: no line break at the end of the file, and fewer
+        cells than the row before or an unclosed quote on its line."""
+        if self._tail.endswith(("\n", "\r")):
+            return False
+        last_line = self._tail[max(self._tail.rfind("\n"), self._tail.rfind("\r")) + 1 :]
+        fewer = previous is not None and len(cells) < len(previous)
+        return fewer or last_line.count('"') % 2 == 1
 
     def rows(self) -> Iterator[Row]:
-        """Every record of the file with its 1-based row number, as a spreadsheet numbers it."""
+        """Every record of the file with its 1-based row number, as a spreadsheet numbers it;
+        a last row the file cuts off comes as Truncated cells."""
         with open(self.path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding=self.encoding, errors=LEGACY_ERRORS, newline="")
+            limited = io.BufferedReader(_Limited(raw, self.end))
+            text = io.TextIOWrapper(
+                limited, encoding=self.encoding, errors=LEGACY_ERRORS, newline=""
+            )
             reader = csv.reader(text, delimiter=self.delimiter)
             number = -1 if self.sep_line else 0
+            held, before = None, None  # the last row is held back until we know it is the last
             while True:
                 number += 1
                 try:
                     cells = next(reader)
                 except StopIteration:
-                    return
+                    break
                 except csv.Error:  # e.g. a field over the csv size limit: report the row, go on
                     cells = None
                 if number > 0:
-                    yield number, cells
+                    if held is not None:
+                        yield held
+                        before = held[1] if held[1] is not None else before
+                    held = (number, cells)
+            if held is not None:
+                number, cells = held
+                if cells is not None and self._cut_off(cells, before):
+                    cells = Truncated(cells)
+                yield number, cells
+
+
+class _Limited(io.RawIOBase):
+    """A raw file read only up to `end` (the NUL padding after a cut stays unread)."""
+
+    def __init__(self, raw, end: int):
+        self._raw, self._left = raw, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[: self._left]
+        count = self._raw.readinto(view)
+        self._left -= count
+        return count
+
+
+def _trailing_nuls(path: Path) -> int:
+    """How many NUL bytes end the file."""
+    size, count = os.path.getsize(path), 0
+    with open(path, "rb") as f:
+        while count < size:
+            f.seek(max(0, size - count - CHUNK_BYTES))
+            chunk = f.read(min(CHUNK_BYTES, size - count))
+            stripped = len(chunk.rstrip(b"\x00"))
+            count += len(chunk) - stripped
+            if stripped:
+                return count
+    return count

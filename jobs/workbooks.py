@@ -36,7 +36,10 @@ MESSAGES = {
     "not_spreadsheet": "This file is a zip archive but not a spreadsheet; "
     "please upload the .xlsx or CSV file itself.",
     "no_sheet": "This workbook has no visible sheet with data.",
+    "cut_off": "This Excel file is cut off before its end (an interrupted download or copy?); "
+    "please save or download it again.",
 }
+EOCD = b"PK\x05\x06"  # a zip archive's last record: missing when the file was cut off
 
 
 def check_zip(path: Path) -> int:
@@ -50,10 +53,23 @@ def check_zip(path: Path) -> int:
             sheets = [m.file_size for m in members if m.filename.startswith("xl/worksheets/")]
             return max(sheets, default=0)
     except zipfile.BadZipFile as exc:
-        raise FileRefused(MESSAGES["corrupt"]) from exc
+        raise FileRefused(MESSAGES["cut_off" if _cut_off(path) else "corrupt"]) from exc
     except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
         # unsupported compression, encryption or a truncated member: unreadable either way
         raise FileRefused(MESSAGES["corrupt"]) from exc
+
+
+def _cut_off(path: Path) -> bool:
+    """True for the start of a real workbook whose end record (the archive's last) is missing."""
+    with open(path, "rb") as f:
+        head = f.read(30 + 64)
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - (1 << 16) - 22))
+        tail = f.read()
+    name_length = int.from_bytes(head[26:28], "little") if len(head) >= 30 else 0
+    name = head[30 : 30 + name_length]
+    known = name.startswith((b"[Content_Types].xml", b"xl/", b"_rels/", b"docProps/", b"mimetype"))
+    return known and EOCD not in tail
 
 
 def _check_declared(members: list[zipfile.ZipInfo]) -> None:

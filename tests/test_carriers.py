@@ -93,9 +93,10 @@ def test_detect_table(raw, carrier, candidates, reason):
         ("JFV247545960", None, ("dhl-express", "purolator"), "carrier_conflict"),
         # USPS IMpb with the 420+ZIP routing prefix wins over FedEx 34.
         ("4201028200009261290113185417468510", "usps", ("usps",), None),
-        # DHL Paket's 00340434 barcode wins over USPS 20 (same GS1 check digit).
-        ("00340434161094010006", "dhl-paket", ("dhl-paket",), None),
-        ("00340434161094010060", None, ("dhl-paket",), "invalid_number"),
+        # DHL Paket's 00340434 barcode and USPS 20 share the GS1 check digit: a conflict the
+        # file's carrier column or the destination country decides (see test_conflicts_decided).
+        ("00340434161094010006", None, ("usps", "dhl-paket"), "carrier_conflict"),
+        ("00340434161094010060", None, ("usps", "dhl-paket"), "invalid_number"),
         # Yanwen's non-ISO suffix YP is not an invalid S10 number.
         ("UY894729184YP", "yanwen", ("yanwen",), None),
         # Exact lengths keep Yodel's JJD+16 apart from DHL Paket's JJD+13.
@@ -112,6 +113,23 @@ def test_detect_table(raw, carrier, candidates, reason):
 def test_known_conflicts(raw, carrier, candidates, reason):
     result = detect(raw)
     assert (result.carrier, result.candidates, result.reason) == (carrier, candidates, reason)
+
+
+@pytest.mark.parametrize(
+    ("raw", "hint", "country", "carrier"),
+    [
+        ("00340434161094010006", "DHL", None, "dhl-paket"),
+        ("00340434161094010006", None, "DE", "dhl-paket"),
+        ("00340434161094010006", None, "US", "usps"),
+        ("00340434161094010006", None, "FR", None),
+        ("287809468872", None, "CA", "purolator"),
+        ("287809468872", None, "US", "fedex"),
+    ],
+)
+def test_conflicts_decided_by_the_carrier_column_or_the_country(raw, hint, country, carrier):
+    result = detect(raw, hint=hint, country=country)
+    assert result.carrier == carrier
+    assert result.reason == (None if carrier else "carrier_conflict")
 
 
 @pytest.mark.parametrize(

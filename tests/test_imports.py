@@ -25,3 +25,20 @@ def test_unresolvable_numbers_stay_not_found_without_asking_a_provider(app, merc
     }
     assert TrackingEvent.select().count() == 0
     assert Shipment.select().where(Shipment.checked_at.is_null()).count() == 0
+
+
+def test_a_known_conflict_stays_visible_unless_the_file_decides_it(app, merchant_client):
+    csv_text = (
+        "tracking number,carrier,country\n"
+        "00340434161094010006,,\n"  # DHL Paket and USPS rules both accept it
+        "00340434161094010013,DHL,\n"  # the carrier column decides
+        "00340434161094010020,,Deutschland\n"  # the destination country decides
+    )
+    upload_csv(merchant_client, csv_text)
+    run_jobs(app)
+    found = {s.tracking_number: (s.carrier, s.detection_reason) for s in Shipment.select()}
+    assert found == {
+        "00340434161094010006": (None, "carrier_conflict"),
+        "00340434161094010013": ("dhl-paket", None),
+        "00340434161094010020": ("dhl-paket", None),
+    }

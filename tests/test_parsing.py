@@ -216,15 +216,15 @@ def test_empty_rows_are_skipped_and_missing_numbers_reported(tmp_path):
     assert errors(items) == [(5, "", "missing_number")]
 
 
-def test_formulas_stay_plain_text(tmp_path):
+def test_formulas_stay_plain_text_and_are_never_numbers(tmp_path):
     rows = [
         ["Tracking", "Name"],
-        ['=HYPERLINK("http://x")', "=1+2"],
+        ['=HYPERLINK("http://x", "1Z999AA10123456784")', "=1+2"],
         ['="00340434161094042557"', "@SUM(A1)"],
     ]
     items = parse(write_csv(tmp_path, rows))
-    assert [(r.number, r.customer_name) for r in items] == [
-        ('=HYPERLINK("http://x")', "=1+2"),
+    assert errors(items) == [(2, '=HYPERLINK("http://x", "1Z999AA10123456784")', "formula")]
+    assert [(r.number, r.customer_name) for r in items if isinstance(r, Record)] == [
         ("00340434161094042557", "@SUM(A1)"),
     ]
     path = write_xlsx(tmp_path, [["Tracking", "Name"], ["LX123456785CN", None]])
@@ -331,7 +331,8 @@ def test_no_tracking_column_refuses_records_until_mapped(tmp_path):
     assert table.header_row == 1
     with pytest.raises(FileRefused, match="No column of tracking numbers"):
         table.records()
-    assert numbers(table.records({"tracking_number": 0})) == [(2, "A"), (3, "B")]
+    mapped = list(table.records({"tracking_number": 0}))  # the gate still judges each value
+    assert errors(mapped) == [(2, "A", "no_digits"), (3, "B", "no_digits")]
     with pytest.raises(ValueError):
         table.records({"weight": 1})
 
@@ -447,12 +448,15 @@ def test_pasted_over_long_number_and_excel_errors():
 
 
 def test_every_reason_has_a_message(tmp_path):
-    assert set(REASON_MESSAGES) == {
+    assert set(REASON_MESSAGES) >= {
         "missing_number",
         "number_too_long",
         "spreadsheet_error",
         "unreadable_row",
+        "placeholder",
+        "formula",
     }
+    assert all(text.endswith(".") for text in REASON_MESSAGES.values())
     assert FIELDS[0] == "tracking_number"
 
 
@@ -550,3 +554,56 @@ def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path):
     assert [(r.row, r.number, r.customer_name) for r in items] == [
         (2, "LX123456785CN", "Zoë, Anne")
     ]
+
+
+TRUNCATED_HEAD = (
+    "Order,Tracking number,Customer\r\n#1,LX123456785CN,Ann\r\n#2,RR123456785CN,Bob\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "shown"),
+    [
+        ("#3,CP12345", "#3, CP12345"),  # cut inside the number: never import half a number
+        ('#3,EE123456785CN,"Cy', "#3, EE123456785CN, Cy"),  # cut inside a quoted cell
+        ("#3,EE123456785CN,Cy" + "\x00" * 5000, None),  # complete width, NUL padding after it
+        ("#3,CP12" + "\x00" * 70_000, "#3, CP12"),  # an interrupted download padded with NULs
+    ],
+)
+def test_a_file_cut_off_mid_row_imports_the_complete_rows(tmp_path, tail, shown):
+    path = tmp_path / "cut.csv"
+    path.write_bytes((TRUNCATED_HEAD + tail).encode())
+    items = parse(path)
+    assert numbers(items)[:2] == [(2, "LX123456785CN"), (3, "RR123456785CN")]
+    if shown is None:
+        assert numbers(items)[2:] == [(4, "EE123456785CN")] and not errors(items)
+    else:
+        assert len(numbers(items)) == 2
+        assert errors(items) == [(4, shown, "truncated_row")]
+
+
+def test_a_file_without_a_final_line_break_is_complete(tmp_path):
+    path = tmp_path / "no-newline.csv"
+    path.write_text(TRUNCATED_HEAD + "#3,EE123456785CN,Cy")
+    assert numbers(parse(path))[-1] == (4, "EE123456785CN") and not errors(parse(path))
+
+
+def test_a_cut_off_workbook_is_named_as_such(tmp_path):
+    path = write_xlsx(tmp_path, [["Tracking"], ["LX123456785CN"]])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FileRefused, match="cut off"):
+        open_table(path, path.name)
+
+
+def test_a_file_of_a_million_columns_is_refused_after_reading_one_row(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\nx\n")
+    with pytest.raises(FileRefused, match="1,000,000 columns"):
+        open_table(path, path.name)
+
+
+def test_empty_trailing_columns_do_not_count(tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_text("Tracking number,Name" + "," * 16_000 + "\nLX123456785CN,Ann" + "," * 16_000)
+    assert numbers(parse(path)) == [(2, "LX123456785CN")]

@@ -196,4 +196,20 @@ def _shipment_json(s):
         "checked_at": _iso(s.checked_at),
         "customer_name": s.customer_name,
         "email": s.email,
+        **_order_json(s),
+    }
+
+
+def _order_json(s):
+    """The order data an import stored: every order id, ISO date, ISO country, other columns."""
+    return {
+        "order_ids": s.order_ids.split(", ") if s.order_ids else [],
+        "ship_date": s.ship_date.isoformat() if s.ship_date else None,
+        "destination_country": s.country,
+        "status_inferred": bool(getattr(s, "status_inferred", False)),
+        "detected_carrier": s.detected_carrier,
+        "candidates": s.candidates.split(",") if s.candidates else [],
+        "detection_reason": s.detection_reason,
+        "upload_id": s.upload_id,
+        "extra": json.loads(s.extra) if s.extra else {},
     }

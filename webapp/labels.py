@@ -32,7 +32,20 @@ def carrier_name(code: str | None) -> str:
     return _carrier_name(code) if code else "—"
 
 
+def extra_fields(shipment) -> list[tuple[str, str]]:
+    """The other columns of the shipment's file, as (header, value) in file order."""
+    import json
+
+    if not shipment.extra:
+        return []
+    try:
+        return list(json.loads(shipment.extra).items())
+    except ValueError:
+        return []
+
+
 TEMPLATE_HELPERS = {
+    "extra_fields": extra_fields,
     "status_label": status_label,
     "reason_label": reason_label,
     "reason_text": reason_text,

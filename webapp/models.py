@@ -102,6 +102,7 @@ class Upload(BaseModel):
     error = TextField(null=True)
     mapping = TextField(null=True)  # JSON {field: column index} chosen in the mapping step
     source = CharField(max_length=8, default="file")  # "file" or "paste"
+    combined = IntegerField(default=0)  # shipments of this upload shared by several orders
     created_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
 
@@ -115,6 +116,8 @@ class ColumnMapping(BaseModel):
     merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
     signature = CharField(max_length=64)
     mapping = TextField()
+    headers = TextField(null=True)  # JSON list of the file's headers, to show the choice
+    filename = CharField(max_length=255, null=True)  # the file it was chosen for
 
     class Meta:
         indexes = ((("merchant", "signature"), True),)
@@ -140,6 +143,8 @@ class Shipment(BaseModel):
     email = CharField(max_length=254, null=True)
     country = CharField(max_length=64, null=True)
     ship_date = DateField(null=True)
+    order_ids = TextField(null=True)  # every order of a combined shipment, ", "-separated
+    extra = TextField(null=True)  # JSON {header: value} of the file's other columns
     status = CharField(max_length=16, default="not_found")
     reason = CharField(max_length=32, default="not_yet_scanned")
     needs_action = BooleanField(default=False)

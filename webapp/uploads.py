@@ -172,23 +172,20 @@ def mapping(upload_id):
     upload = merchant_upload(upload_id)
     if upload.state != "mapping":
         return redirect(url_for("uploads.show", upload_id=upload.id), 303)
+    from webapp.mapping_step import column_warning, render_mapping
+
     table = open_table(upload.stored_path, upload.filename)
-    error = None
-    if request.method == "POST":
-        chosen = _chosen_mapping(len(table.headers))
-        if "tracking_number" not in chosen:
-            error = "Choose the column that holds the tracking numbers."
-        else:
-            return _save_mapping(upload, table.signature(), chosen)
-    body, _, headers = render(
-        "uploads/mapping.html",
-        "uploads/_mapping.html",
-        upload=upload,
-        table=table,
-        fields=FIELDS,
-        error=error,
-    )
-    return body, 422 if error else 200, headers
+    if request.method != "POST":
+        return render_mapping(upload, table, FIELDS)
+    chosen = _chosen_mapping(len(table.headers))
+    if "tracking_number" not in chosen:
+        error = "Choose the column that holds the tracking numbers."
+        return render_mapping(upload, table, FIELDS, chosen, error=error)
+    warning = column_warning(table, chosen["tracking_number"])
+    if warning and request.form.get("confirm") != "1":
+        return render_mapping(upload, table, FIELDS, chosen, warning=warning)
+    # A column imported despite the warning is not remembered for the next file.
+    return _save_mapping(upload, table, chosen, remember=warning is None)
 
 
 def _chosen_mapping(width):
@@ -200,15 +197,23 @@ def _chosen_mapping(width):
     return chosen
 
 
-def _save_mapping(upload, signature, chosen):
+def _save_mapping(upload, table, chosen, remember=True):
     encoded = json.dumps(chosen, sort_keys=True)
     with db.atomic():
-        ColumnMapping.insert(
-            merchant=upload.merchant_id, signature=signature, mapping=encoded
-        ).on_conflict(
-            conflict_target=[ColumnMapping.merchant, ColumnMapping.signature],
-            update={ColumnMapping.mapping: encoded},
-        ).execute()
+        if remember:
+            described = {
+                ColumnMapping.mapping: encoded,
+                ColumnMapping.headers: json.dumps(table.headers[:200], ensure_ascii=False),
+                ColumnMapping.filename: upload.filename,
+            }
+            ColumnMapping.insert(
+                merchant=upload.merchant_id,
+                signature=table.signature(),
+                **{field.name: value for field, value in described.items()},
+            ).on_conflict(
+                conflict_target=[ColumnMapping.merchant, ColumnMapping.signature],
+                update=described,
+            ).execute()
         Upload.update(mapping=encoded, state="queued").where(Upload.id == upload.id).execute()
     return _queue(upload)
 
@@ -279,6 +284,11 @@ def _progress(upload):
     )
     finished = upload.state in ("done", "failed")
     rows_read = _rows_read(upload) if upload.state == "parsing" else None
+    truncated_at = (
+        RowError.select(RowError.row)
+        .where(RowError.upload == upload.id, RowError.reason == "truncated_row")
+        .scalar()
+    )
     percent = 100 if finished else int(100 * checked / total) if total else 0
     return {
         "upload": upload,
@@ -287,6 +297,11 @@ def _progress(upload):
         "percent": percent,
         "row_errors": errors,
         "rows_read": rows_read,
+        "truncated_at": truncated_at,
+        "combined": getattr(upload, "combined", 0),
         "running": not finished,
         "shown_limit": ROW_ERRORS_SHOWN,
     }
+
+
+from webapp import mapping_step  # noqa: E402, F401  (its routes live on this blueprint)

@@ -1,0 +1,115 @@
+"""What the mapping step tells a merchant: which columns hold tracking numbers, what a chosen
+column would import, and the remembered choices (listed and forgotten on Settings)."""
+
+import json
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from jobs.parsing import PREVIEW_COLUMNS
+from jobs.plausibility import check, share_plausible
+from webapp.htmx import render, wants_partial
+from webapp.labels import reason_text
+from webapp.models import ColumnMapping, Upload, db
+from webapp.uploads import bp, merchant_upload
+
+PLAUSIBLE_SHARE = 0.5  # a column below this is "mostly not tracking numbers"
+EXAMPLES = 3
+NO_NUMBERS = (
+    "None of the columns in this file holds tracking numbers. It looks like an order list "
+    "without shipping information (a Shopify orders export, for example, has no tracking "
+    "column): export your shipments with their tracking numbers and upload that file, or "
+    "cancel this upload. If a column does hold them, choose it below."
+)
+
+
+def column_shares(table) -> list[float]:
+    """For each column, the share of its sample values that pass the plausibility gate."""
+    return [share_plausible(table.sample_column(i)) for i in range(len(table.headers))]
+
+
+def column_warning(table, index: int) -> str | None:
+    """A plain warning when most values of the chosen column are not tracking numbers."""
+    values = table.sample_column(index)
+    if not values or share_plausible(values) >= PLAUSIBLE_SHARE:
+        return None
+    refused = [(v, r) for v in values if (r := check(v)[1]) is not None]
+    name = table.headers[index] or f"Column {index + 1}"
+    examples = "; ".join(f"“{v[:40]}”: {reason_text(r)}" for v, r in refused[:EXAMPLES])
+    return (
+        f"{len(refused)} of the first {len(values)} values in “{name}” are not tracking "
+        f"numbers and would be rejected ({examples}). Choose another column, or import anyway."
+    )
+
+
+@bp.app_template_global()
+def remembered_mappings():
+    """The current merchant's remembered column choices, newest first (for Settings)."""
+    if not current_user.is_authenticated:
+        return []
+    rows = ColumnMapping.select().where(ColumnMapping.merchant == current_user.id)
+    return [_described(m) for m in rows.order_by(ColumnMapping.id.desc())]
+
+
+def _described(saved) -> dict:
+    headers = json.loads(saved.headers) if saved.headers else []
+    chosen = json.loads(saved.mapping)
+    named = {
+        field.replace("_", " "): (
+            headers[i] if i < len(headers) and headers[i] else f"column {i + 1}"
+        )
+        for field, i in sorted(chosen.items(), key=lambda item: item[1])
+    }
+    return {"id": saved.id, "filename": saved.filename or "a file", "columns": named}
+
+
+@bp.post("/mappings/<int:mapping_id>/forget")
+@login_required
+def forget_mapping(mapping_id):
+    """Forget one remembered column choice: files with those columns ask again."""
+    deleted = (
+        ColumnMapping.delete()
+        .where(ColumnMapping.id == mapping_id, ColumnMapping.merchant == current_user.id)
+        .execute()
+    )
+    if not deleted:
+        abort(404)
+    flash("Forgotten: files with those columns will ask which column is which again.")
+    return redirect(request.form.get("back") or url_for("settings.provider"), 303)
+
+
+@bp.post("/<int:upload_id>/cancel")
+@login_required
+def cancel(upload_id):
+    """Cancel an upload waiting for its columns: its file and its record are removed."""
+    from pathlib import Path
+
+    upload = merchant_upload(upload_id)
+    if upload.state == "mapping":
+        with db.atomic():
+            Upload.delete().where(Upload.id == upload.id).execute()
+        Path(upload.stored_path).unlink(missing_ok=True)
+        flash(f"Upload of {upload.filename} cancelled; nothing was imported.")
+    target = url_for("uploads.index")
+    if wants_partial():
+        return "", 200, {"HX-Redirect": target}
+    return redirect(target, 303)
+
+
+def render_mapping(upload, table, fields, chosen=None, error=None, warning=None):
+    """The mapping step (page or partial), with what the columns hold and any error or warning."""
+    shares = column_shares(table)
+    body, _, headers = render(
+        "uploads/mapping.html",
+        "uploads/_mapping.html",
+        upload=upload,
+        table=table,
+        fields=fields,
+        chosen=chosen if chosen is not None else table.columns,
+        error=error,
+        warning=warning,
+        no_numbers=max(shares, default=0.0) < PLAUSIBLE_SHARE,
+        no_numbers_text=NO_NUMBERS,
+        preview_columns=PREVIEW_COLUMNS,
+    )
+    return body, 422 if error or warning else 200, headers
