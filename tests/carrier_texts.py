@@ -24,7 +24,7 @@ CORPUS = [
         "attempt_failed",
     ),
     ("usps", "Available for Pickup", "pick_up", "awaiting_collection"),
-    ("usps", "Insufficient Address", "undelivered", "address_not_found"),
+    ("usps", "Insufficient Address", "alert", "wrong_address"),
     ("usps", "Return to Sender", "returned", "returning"),
     ("usps", "Return to Sender - Insufficient Address", "returned", "returned_bad_address"),
     ("usps", "Delivered, To Original Sender", "returned", "returned_to_sender"),
@@ -101,7 +101,7 @@ CORPUS = [
     ("fedex", "Clearance delay - Import", "alert", "customs_issue"),
     ("fedex", "International shipment release - Import", "in_transit", "customs_cleared"),
     ("fedex", "Shipment exception", "alert", "exception"),
-    ("fedex", "Delivery exception - Incorrect address", "undelivered", "address_not_found"),
+    ("fedex", "Delivery exception - Incorrect address", "alert", "wrong_address"),
     ("fedex", "Shipment cancelled by sender", "alert", "exception"),
     # DHL Express
     ("dhl", "Shipment picked up", "in_transit", "info_received"),
@@ -158,8 +158,8 @@ CORPUS = [
     (
         "auspost",
         "Unable to deliver - recipient address incomplete",
-        "undelivered",
-        "address_not_found",
+        "alert",
+        "wrong_address",
     ),
     ("auspost", "Item damaged in transit", "alert", "damaged"),
     # DPD / GLS (English texts)
@@ -211,7 +211,7 @@ CORPUS = [
     ("zh", "未妥投，收件人不在", "undelivered", "recipient_absent"),
     ("zh", "投递失败", "undelivered", "attempt_failed"),
     ("zh", "收件人拒收", "undelivered", "recipient_refused"),
-    ("zh", "地址错误，无法投递", "undelivered", "address_not_found"),
+    ("zh", "地址错误，无法投递", "alert", "wrong_address"),
     ("zh", "快件丢失", "alert", "lost"),
     ("zh", "包裹破损", "alert", "damaged"),
     ("zh", "海关扣留", "alert", "customs_issue"),
@@ -228,7 +228,7 @@ CORPUS = [
     ("es", "Entregado", "delivered", "delivered"),
     ("es", "Ausente. Se dejará aviso de llegada", "undelivered", "recipient_absent"),
     ("es", "Disponible para recoger en oficina", "pick_up", "awaiting_collection"),
-    ("es", "Dirección incorrecta", "undelivered", "address_not_found"),
+    ("es", "Dirección incorrecta", "alert", "wrong_address"),
     ("es", "Devuelto al remitente", "returned", "returning"),
     ("es", "Envío no entregado", "undelivered", "attempt_failed"),
     ("es", "Retenido en aduana", "alert", "customs_issue"),
@@ -252,7 +252,7 @@ CORPUS = [
     ("fr", "Retour à l'expéditeur", "returned", "returning"),
     ("fr", "Colis livré chez votre voisin", "delivered", "left_with_neighbour"),
     ("fr", "Colis retenu en douane", "alert", "customs_issue"),
-    ("fr", "Adresse incomplète", "undelivered", "address_not_found"),
+    ("fr", "Adresse incomplète", "alert", "wrong_address"),
     ("fr", "Colis endommagé", "alert", "damaged"),
     ("fr", "Dédouanement terminé", "in_transit", "customs_cleared"),
     # German
@@ -300,7 +300,7 @@ CORPUS = [
     ("it", "Mancata consegna per destinatario assente", "undelivered", "recipient_absent"),
     ("it", "Compiuta giacenza", "returned", "returned_unclaimed"),
     ("it", "Restituito al mittente", "returned", "returned_to_sender"),
-    ("it", "Indirizzo errato", "undelivered", "address_not_found"),
+    ("it", "Indirizzo errato", "alert", "wrong_address"),
     ("it", "Spedizione smarrita", "alert", "lost"),
     ("it", "Trattenuto in dogana", "alert", "customs_issue"),
     # Portuguese
@@ -315,7 +315,7 @@ CORPUS = [
     ("pt", "Fiscalização aduaneira finalizada", "in_transit", "customs_cleared"),
     ("pt", "Encaminhado para fiscalização aduaneira", "in_transit", "in_customs"),
     ("pt", "Aguardando pagamento", "alert", "tax_refused"),
-    ("pt", "Objeto não entregue - endereço incorreto", "undelivered", "address_not_found"),
+    ("pt", "Objeto não entregue - endereço incorreto", "alert", "wrong_address"),
     ("pt", "Em distribuição", "pick_up", "out_for_delivery"),
     # Dutch
     (
@@ -419,8 +419,8 @@ CORPUS = [
     (
         "heldout",
         "Your parcel could not be delivered because the address was incomplete",
-        "undelivered",
-        "address_not_found",
+        "alert",
+        "wrong_address",
     ),
     ("heldout", "Delayed due to bad weather", "alert", "exception"),
     ("heldout", "Shipment held - awaiting customs documents", "alert", "customs_issue"),

@@ -47,15 +47,12 @@ def test_hash_changes_with_the_corpus(tmp_path):
 
 def test_model_decides_unknown_wording_and_is_marked_inferred():
     model = train(
-        [("Levererad", "delivered", "delivered"), ("Levererad till dig", "delivered", "delivered")]
-        + [
-            ("Sorterad på terminal", "in_transit", "in_transit"),
-            ("Sorterad", "in_transit", "in_transit"),
-        ]
+        [("Frobbed", "delivered", "delivered"), ("Frobbed to you", "delivered", "delivered")]
+        + [("Zingled at zong", "in_transit", "in_transit"), ("Zingled", "in_transit", "in_transit")]
     )
     reader = TextReader(phrase_book(), model)
     result = classify(
-        events=[Event(NOW, "Levererad idag")], now=NOW, settings=TIME_RULES, reader=reader
+        events=[Event(NOW, "Frobbed today")], now=NOW, settings=TIME_RULES, reader=reader
     )
     assert (result.status, result.inferred, result.decided_by) == ("delivered", True, "model")
 
@@ -99,9 +96,9 @@ def test_evaluation_holds_each_source_out():
     report = evaluate(FIXTURE)
     assert set(report) == {"rules only", "rules+model"}
     events = report["rules+model"]["events"].as_dict()
-    assert events["n"] == 18 and set(events["by_lang"]) == {"de", "en", "pl", "sv"}
-    # Polish texts exist only in fixture-b: held out, the model has never seen Polish delivered.
-    assert "Doręczono" in [label for label, _, _ in report["rules+model"]["events"].errors]
+    assert events["n"] == 19 and set(events["by_lang"]) == {"de", "en", "pl", "sv"}
+    # Only fixture-b says "lost": held out, the model has never seen that label.
+    assert "Qwyxx zorp" in [label for label, _, _ in report["rules+model"]["events"].errors]
     assert "rules only · histories" in format_report(report)
 
 
