@@ -3,7 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jobs.classify_io import parse_time
@@ -54,9 +54,23 @@ def load_texts(root: Path | str | None = None) -> list[LabelledText]:
     ]
 
 
-def _event(item) -> Event:
-    time = parse_time(item["time"], "time") if item.get("time") else datetime(2000, 1, 1)
-    return Event(time, item.get("text") or "", item.get("location"), item.get("code"))
+_UNDATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _event(item, index: int) -> Event:
+    """One history event; a missing or non-ISO time becomes one hour after the previous one
+    (histories are stored oldest first)."""
+    try:
+        time = parse_time(item.get("time"), "time")
+    except ValueError:
+        time = _UNDATED + timedelta(hours=index)
+    code = item.get("code")
+    return Event(
+        time,
+        str(item.get("text") or ""),
+        item.get("location") if isinstance(item.get("location"), str) else None,
+        None if code is None else str(code),
+    )
 
 
 def load_histories(root: Path | str | None = None) -> list[LabelledHistory]:
@@ -64,7 +78,8 @@ def load_histories(root: Path | str | None = None) -> list[LabelledHistory]:
     folder = Path(root or CORPUS_DIR) / "histories"
     histories = []
     for slug, item in _lines(folder):
-        events = tuple(_event(e) for e in item.get("events", []) if isinstance(e, dict))
+        items = [e for e in item.get("events") or [] if isinstance(e, dict)]
+        events = tuple(_event(e, i) for i, e in enumerate(items))
         histories.append(
             LabelledHistory(
                 str(item.get("id", "")),
