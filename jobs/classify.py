@@ -9,7 +9,7 @@ from jobs.classify_io import parse_parcel
 from jobs.events import Event
 from jobs.native_codes import PROVIDERS, load_codes, parcel_pair
 from jobs.phrases import load_phrases
-from jobs.reading import MODEL, TextReader
+from jobs.reading import MERCHANT, MODEL, TextReader
 from jobs.taxonomy import REASONS, STATUSES, explain, load_explanations
 from jobs.timeline import GENERIC_REASON, latest_state
 
@@ -139,6 +139,8 @@ def _decide(events, provider, native, detection_reason, provider_error, reader, 
         first, latest = order[0], order[-1]
         return "in_transit", "in_transit", latest, first.time, UNRECOGNISED
     if native is not None and (state is None or native[0] not in ("not_found",)):
+        if state is not None and state.how == MERCHANT:  # the merchant's own reading wins
+            return state.status, state.reason, state.event, state.since, state.how
         if state is not None and state.status == "returned" and native[0] != "returned":
             return state.status, state.reason, state.event, state.since, state.how
         if state is not None and state.status == native[0]:

@@ -19,7 +19,7 @@ MAX_FEATURES = 60000  # keeps the model a few megabytes and a prediction a few m
 
 
 class TextModel:
-    """A fitted TF-IDF (character n-grams) + logistic-regression model over status/reason pairs."""
+    """A fitted TF-IDF (character n-grams) + logistic model (SGD) over status/reason pairs."""
 
     def __init__(self, vectorizer, classifier, version: str):
         self.vectorizer = vectorizer
@@ -66,7 +66,7 @@ _GENERIC = {
 def train(examples: Iterable[tuple[str, str, str]], version: str = "") -> TextModel | None:
     """Fit a model on (text, status, reason) examples; None when there are fewer than 2 labels."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import SGDClassifier
 
     rows = sorted({(normalize(t), f"{s}/{r}") for t, s, r in examples if normalize(t)})
     if len({label for _, label in rows}) < 2:
@@ -79,7 +79,9 @@ def train(examples: Iterable[tuple[str, str, str]], version: str = "") -> TextMo
         dtype=__import__("numpy").float32,
     )
     features = vectorizer.fit_transform([text for text, _ in rows])
-    classifier = LogisticRegression(C=20.0, max_iter=300, random_state=SEED)
+    classifier = SGDClassifier(
+        loss="log_loss", alpha=2e-5, max_iter=30, tol=None, random_state=SEED, average=True
+    )
     with warnings.catch_warnings():  # a capped iteration count on a tiny corpus is not an error
         warnings.simplefilter("ignore")
         classifier.fit(features, [label for _, label in rows])

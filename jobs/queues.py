@@ -71,3 +71,18 @@ def enqueue_resolve(connection: Redis, shipment_ids: list[int], rate_key: str, a
         rate_limit=RateLimit(rate_key, concurrency=PROVIDER_CONCURRENCY),
         at_front=at_front,
     )
+
+
+def enqueue_reclassify(connection: Redis, merchant_id: int | None, cause: str, job_id=None):
+    """Queue a reclassification from stored events (all merchants when merchant_id is None)."""
+    from jobs.reclassify import reclassify_shipments
+
+    return queue("low", connection).enqueue(
+        reclassify_shipments,
+        merchant_id,
+        cause,
+        job_id=job_id,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=3600,
+    )

@@ -127,9 +127,16 @@ def apply_results(shipments, results: dict, provider_name: str, settings: dict, 
             fresh = fresh.for_update()
         fresh = list(fresh)
         known = _known_events(fresh)
+        taught = merchant_rules({s.merchant_id for s in fresh})
         plans = [
             _plan(
-                s, results.get(s.tracking_number), known.get(s.id, []), provider_name, settings, now
+                s,
+                results.get(s.tracking_number),
+                known.get(s.id, []),
+                provider_name,
+                settings,
+                now,
+                taught.get(s.merchant_id),
             )
             for s in fresh
         ]
@@ -146,7 +153,18 @@ def _known_events(shipments) -> dict[int, list[Event]]:
     return known
 
 
-def _plan(shipment, result, known, provider_name, settings, now):
+def merchant_rules(merchant_ids) -> dict[int, dict[str, tuple[str, str]]]:
+    """{merchant id: {wording: (status, reason)}}: what each merchant taught the classifier."""
+    from webapp.models import MerchantRule
+
+    taught = {}
+    query = MerchantRule.select().where(MerchantRule.merchant.in_(list(merchant_ids)))
+    for rule in query.iterator():
+        taught.setdefault(rule.merchant_id, {})[rule.wording] = (rule.status, rule.reason)
+    return taught
+
+
+def _plan(shipment, result, known, provider_name, settings, now, taught=None):
     """The new events, the status change (or None) and the new columns of one shipment."""
     stored = {_key(e) for e in known}
     new = [e for e in (result.events if result else []) if _key(e) not in stored]
@@ -164,6 +182,7 @@ def _plan(shipment, result, known, provider_name, settings, now):
         shipped_at=datetime.combine(shipment.ship_date, datetime.min.time(), UTC)
         if shipment.ship_date
         else None,
+        merchant_rules=taught,
     )
     latest = max(events, key=lambda e: e.time) if events else None
     columns = {
@@ -171,6 +190,7 @@ def _plan(shipment, result, known, provider_name, settings, now):
         "reason": verdict.reason,
         "needs_action": verdict.needs_action,
         "stalled": verdict.stalled,
+        "status_inferred": verdict.inferred,
         "checked_at": now,
         "claimed_until": None,
         "claim_token": None,

@@ -94,7 +94,10 @@ def sweep() -> dict:
             Upload.update(state="queued").where(Upload.id == upload.id).execute()
             enqueue_import(connection, upload.id)
             revived += 1
-    return {"enqueued": enqueue_due(), "imports_revived": revived}
+    from jobs.reclassify import reclassify_if_rules_changed
+
+    reclassified = reclassify_if_rules_changed(connection)  # after an upgrade changed the rules
+    return {"enqueued": enqueue_due(), "imports_revived": revived, "reclassify": reclassified}
 
 
 def _job_alive(connection, job_id) -> bool:
