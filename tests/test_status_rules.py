@@ -139,7 +139,7 @@ LANGUAGES = [
     ("id", "Gagal kirim", "undelivered"),
     ("he", "ניסיון מסירה", "undelivered"),
     ("ar", "تعذر التسليم", "undelivered"),
-    ("da", "Forsinket", "alert"),
+    ("da", "Forsinket", "in_transit"),
     ("hu", "A csomag megsérült", "alert"),
     ("vi", "Thất lạc", "alert"),
     ("pl", "Przesyłka w sortowni", "in_transit"),
