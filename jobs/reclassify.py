@@ -91,8 +91,13 @@ def reclassify_batch(ids: list[int], settings: dict, cause: str) -> int:
         taught = merchant_rules({s.merchant_id for s in shipments})
         updates, changes = [], []
         for shipment in shipments:
-            verdict = _verdict(shipment, events.get(shipment.id, []), settings, now, taught)
+            stored = events.get(shipment.id, [])
+            verdict = _verdict(shipment, stored, settings, now, taught)
+            latest = max(stored, key=lambda e: (e.time, e.text)) if stored else None
             columns = {
+                "last_event_at": naive(latest.time) if latest else None,
+                "last_event_text": latest.text if latest else None,
+                "last_event_location": latest.location if latest else None,
                 "status": verdict.status,
                 "reason": verdict.reason,
                 "needs_action": verdict.needs_action,
@@ -101,6 +106,7 @@ def reclassify_batch(ids: list[int], settings: dict, cause: str) -> int:
             }
             if all(getattr(shipment, k) == v for k, v in columns.items()):
                 continue
+            columns["checked_at"] = now  # "last classified": the live grid refreshes the row
             if (verdict.status, verdict.reason) != (shipment.status, shipment.reason):
                 changes.append(_change(shipment, verdict, now, cause))
                 columns["next_check_at"] = next_check_at(

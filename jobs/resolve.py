@@ -128,6 +128,7 @@ def apply_results(shipments, results: dict, provider_name: str, settings: dict, 
         fresh = list(fresh)
         known = _known_events(fresh)
         taught = merchant_rules({s.merchant_id for s in fresh})
+        _read_together(known, results)
         plans = [
             _plan(
                 s,
@@ -151,6 +152,15 @@ def _known_events(shipments) -> dict[int, list[Event]]:
             Event(aware(row.time), row.text, row.location, row.code)
         )
     return known
+
+
+def _read_together(known, results) -> None:
+    """Read the batch's event texts at once, so the learned fallback runs one batched call."""
+    from jobs.reading import default_reader
+
+    texts = [e.text for events in known.values() for e in events]
+    texts += [e.text for r in results.values() if r for e in r.events]
+    default_reader().prime(t for t in texts if t)
 
 
 def merchant_rules(merchant_ids) -> dict[int, dict[str, tuple[str, str]]]:
