@@ -158,9 +158,16 @@ def _change(shipment, verdict, now, cause):
 
 
 def reclassify_if_rules_changed(connection) -> bool:
-    """Enqueue a full reclassification once after the rules or model changed; True if queued."""
-    version = classifier_version()
-    if stored_version() == version:
+    """Enqueue a full reclassification once after the rules or model changed; True if queued.
+
+    The first sweep of an installation only records the version (run `parceldesk reclassify`
+    once to bring statuses made before versioning existed up to date).
+    """
+    version, stored = classifier_version(), stored_version()
+    if stored == version:
+        return False
+    if stored is None:  # first start with versioning: the statuses were just made by this code
+        remember_version(version)
         return False
     from jobs.queues import enqueue_reclassify
 

@@ -126,6 +126,8 @@ def test_rules_change_enqueues_one_reclassification(app, parcels, monkeypatch):
     from jobs import reclassify
 
     connection = Redis.from_url(app.config["REDIS_URL"])
+    assert reclassify.reclassify_if_rules_changed(connection) is False  # first: only recorded
+    assert reclassify.stored_version() == reclassify.classifier_version()
     reclassify.remember_version("old")
     assert reclassify.reclassify_if_rules_changed(connection) is True
     assert reclassify.reclassify_if_rules_changed(connection) is False
