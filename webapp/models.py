@@ -128,7 +128,7 @@ class Shipment(BaseModel):
     followup_at = DateTimeField(null=True)  # when the merchant last marked it contacted/resolved
     created_at = DateTimeField(default=utcnow)
     # True when no rule understood the deciding wording (learned fallback, or nothing understood)
-    status_inferred = BooleanField(default=False)
+    status_inferred = BooleanField(null=True, default=False)  # null: rows inserted by raw SQL
 
     class Meta:
         indexes = (
