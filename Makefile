@@ -8,7 +8,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test lint bench bench-quick eval clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Parceldesk needs Python 3.11 or newer (python3.11+ on PATH)."; exit 1; }
@@ -35,6 +35,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+# Leave-one-source-out accuracy of the classifier on config/corpus (docs/classification.md).
+eval: $(STAMP)
+	$(BIN)/parceldesk classify --evaluate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

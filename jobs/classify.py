@@ -9,6 +9,7 @@ from jobs.classify_io import parse_parcel
 from jobs.events import Event
 from jobs.native_codes import PROVIDERS, load_codes, parcel_pair
 from jobs.phrases import load_phrases
+from jobs.reading import MERCHANT, MODEL, TextReader
 from jobs.taxonomy import REASONS, STATUSES, explain, load_explanations
 from jobs.timeline import GENERIC_REASON, latest_state
 
@@ -35,6 +36,7 @@ PROVIDER_ERRORS = {
     "invalid": "number_expired",
     "unsupported_carrier": "carrier_unidentified",
 }
+UNRECOGNISED = "unrecognised"  # events exist but none was understood
 _AGEING_NOT_FOUND = ("not_yet_scanned", "number_expired")  # a detection problem never ages away
 
 
@@ -51,6 +53,10 @@ class Classification:
     days_since_event: int | None
     days_in_transit: int | None
     deciding_event: Event | None
+    # True when no rule understood the deciding wording: the learned fallback decided, or no
+    # event was understood at all (statuses.md: a parcel with events is then in transit).
+    inferred: bool = False
+    decided_by: str | None = None  # "rule", "code", "merchant", "model", "unrecognised" or None
 
     @property
     def terminal(self) -> bool:
@@ -69,6 +75,8 @@ class Classification:
             "stalled": self.stalled,
             "days_since_event": self.days_since_event,
             "days_in_transit": self.days_in_transit,
+            "inferred": self.inferred,
+            "decided_by": self.decided_by,
             "deciding_event": None
             if event is None
             else {
@@ -121,23 +129,32 @@ def _not_found_reason(detection_reason, provider_error):
     return "not_yet_scanned"
 
 
-def _decide(events, provider, native, detection_reason, provider_error):
-    """Status, reason, deciding event and the time the current state began, before time rules."""
-    state = latest_state(events, provider)
+def _decide(events, provider, native, detection_reason, provider_error, reader, merchant_rules):
+    """Status, reason, deciding event, when the state began and what decided, before time rules."""
+    state = latest_state(events, provider, reader, merchant_rules)
+    unread = native is None or native[0] in ("not_found",)
+    if state is None and events and unread:
+        # statuses.md: events prove the parcel exists, even when no event is understood
+        order = sorted(events, key=lambda e: (e.time, e.text, e.location or "", e.code or ""))
+        first, latest = order[0], order[-1]
+        return "in_transit", "in_transit", latest, first.time, UNRECOGNISED
     if native is not None and (state is None or native[0] not in ("not_found",)):
+        if state is not None and state.how == MERCHANT:  # the merchant's own reading wins
+            return state.status, state.reason, state.event, state.since, state.how
         if state is not None and state.status == "returned" and native[0] != "returned":
-            return state.status, state.reason, state.event, state.since
+            return state.status, state.reason, state.event, state.since, state.how
         if state is not None and state.status == native[0]:
             refine = native[1] == GENERIC_REASON.get(native[0])
-            return native[0], state.reason if refine else native[1], state.event, state.since
+            how = state.how if refine else "code"
+            return native[0], state.reason if refine else native[1], state.event, state.since, how
         event = state.event if state is not None else None
-        return native[0], native[1], event, event.time if event else None
+        return native[0], native[1], event, event.time if event else None, "code"
     if state is not None:
-        return state.status, state.reason, state.event, state.since
+        return state.status, state.reason, state.event, state.since, state.how
     reason = _not_found_reason(detection_reason, provider_error)
     if native is not None and reason == "not_yet_scanned":
         reason = native[1]
-    return "not_found", reason, None, None
+    return "not_found", reason, None, None, None
 
 
 def _apply_time_rules(status, reason, since, last_event, registered_at, now, rules):
@@ -178,8 +195,14 @@ def classify(
     provider_error: str | None = None,
     registered_at: datetime | None = None,
     shipped_at: datetime | None = None,
+    merchant_rules: Mapping[str, tuple[str, str]] | None = None,
+    reader: TextReader | None = None,
 ) -> Classification:
-    """Decide status, reason, explanation, action and flags from everything known of one parcel."""
+    """Decide status, reason, explanation, action and flags from everything known of one parcel.
+
+    `merchant_rules` maps a wording (`jobs.reading.wording_key`) to the (status, reason) the
+    merchant taught; `reader` reads texts (default: the rule tables plus the learned fallback).
+    """
     if provider is not None and provider not in PROVIDERS:
         raise ValueError(f"unknown provider {provider!r}")
     rules = {key: settings.get(key, default) for key, default in TIME_RULES.items()}
@@ -188,8 +211,8 @@ def classify(
         e if e.time.tzinfo else Event(_utc(e.time), e.text, e.location, e.code) for e in events
     ]
     native = parcel_pair(provider, native_status, native_substatus)
-    status, reason, deciding, since = _decide(
-        events, provider, native, detection_reason, provider_error
+    status, reason, deciding, since, how = _decide(
+        events, provider, native, detection_reason, provider_error, reader, merchant_rules
     )
     last_event = max((e.time for e in events), default=None)
     status, reason = _apply_time_rules(status, reason, since, last_event, registered_at, now, rules)
@@ -212,6 +235,8 @@ def classify(
         days_since_event=_days(now, last_event) if last_event else None,
         days_in_transit=_days(end, start) if start else None,
         deciding_event=deciding,
+        inferred=how in (UNRECOGNISED, MODEL),
+        decided_by=how,
     )
 
 

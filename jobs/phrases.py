@@ -23,26 +23,56 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", folded).strip()
 
 
-def _needle(phrase: str) -> str:
-    """Search key in the space-padded text: whole words at Latin edges, substring at CJK edges."""
-    head = " " if phrase[0].isascii() else ""
-    tail = " " if phrase[-1].isascii() else ""
-    return head + phrase + tail
+def spaced(char: str) -> bool:
+    """Whether words of this character's script are separated by spaces (Latin, Greek, Cyrillic).
+
+    Their phrases match whole words; phrases in scripts written without spaces (CJK, kana,
+    Thai) or with glued prefixes (Hebrew, Arabic: the article and "and" join the word) match
+    anywhere in the text.
+    """
+    code = ord(char)
+    return code < 0x0590 or 0x1E00 <= code < 0x2000
+
+
+STEM = "*"  # a phrase ending in * matches any word beginning so: "doręcz*" finds "doręczono"
+_STEM_KEY = 3  # characters of a stem's first word that index it (stems are at least this long)
+
+
+def _needle(phrase: str) -> "str | re.Pattern":
+    """Search key in the space-padded text: whole words at spaced edges, substring otherwise.
+
+    A phrase with stems ("przyjęt* do realizacji") becomes a small regular expression.
+    """
+    stem = phrase.endswith(STEM)
+    core = phrase.rstrip(STEM)
+    head = " " if spaced(core[0]) else ""
+    tail = " " if spaced(core[-1]) and not stem else ""
+    if STEM not in core:
+        return head + core + tail
+    body = r"\w*".join(map(re.escape, core.split(STEM)))
+    return re.compile(head + body + (r"\w*" if stem else "") + tail)
 
 
 def _trigger(phrase: str) -> str:
-    """What must be in the text for the phrase to be worth trying: first two words or CJK chars."""
-    if phrase[0].isascii():
-        return " ".join(phrase.split()[:2])
-    return phrase[:2] if len(phrase) > 1 and not phrase[1].isascii() else phrase[0]
+    """What must be in the text for the phrase to be worth trying: first two words or chars."""
+    if spaced(phrase[0]):
+        words = phrase.split()
+        if STEM in words[0]:
+            return "~" + words[0].rstrip(STEM)[:_STEM_KEY]
+        if len(words) > 1 and STEM in words[1]:
+            return words[0]
+        return " ".join(words[:2])
+    return phrase[:2] if len(phrase) > 1 and not spaced(phrase[1]) else phrase[0]
 
 
 def _text_triggers(padded: str) -> set[str]:
-    """Every word and word pair of a padded text, plus its characters and pairs when it has CJK."""
+    """Every word, word pair and word beginning of a padded text, plus its characters and pairs
+    when it has unspaced scripts."""
     words = padded.split()
     triggers = set(words)
     triggers.update(map(" ".join, zip(words, words[1:], strict=False)))
-    if not padded.isascii():  # extra ASCII characters or pairs are harmless: nothing is keyed so
+    triggers.update("~" + w[:_STEM_KEY] for w in words)
+    if not padded.isascii():  # extra characters or pairs are harmless: nothing is keyed so
         triggers.update(padded)
         triggers.update(map(add, padded, padded[1:]))
     return triggers
@@ -73,9 +103,14 @@ class _Index:
         """Yield (position, needle, value) for each indexed phrase present in the padded text."""
         for trigger in triggers & self.keys:
             for needle, value in self.by_trigger[trigger]:
-                position = padded.find(needle)
-                if position >= 0:
-                    yield position, needle, value
+                if isinstance(needle, str):
+                    position = padded.find(needle)
+                    if position >= 0:
+                        yield position, needle, value
+                else:
+                    found = needle.search(padded)
+                    if found:
+                        yield found.start(), found[0], value
 
 
 class PhraseBook:
@@ -112,7 +147,7 @@ class PhraseBook:
     def _negated(self, padded: str, start: int) -> bool:
         before = padded[:start].rstrip()
         words = before.split()[-self.window :]
-        return any(n in words if n.isascii() else before.endswith(n) for n in self.negators)
+        return any(n in words if spaced(n[0]) else before.endswith(n) for n in self.negators)
 
     def _masked(self, padded: str) -> tuple[str, set[str]]:
         """Blank every mask span at once, so overlapping masks cannot undo each other."""
@@ -154,9 +189,17 @@ class PhraseBook:
 
 
 def _strings(value, where, fold=normalize):
-    if not isinstance(value, list) or not all(isinstance(v, str) and fold(v) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and fold(v.rstrip(STEM)) for v in value
+    ):
         raise RuleFileError(f"{where}: must be a list of non-empty strings")
     return value
+
+
+def _fold_phrase(phrase: str) -> str:
+    """Normalise a phrase as texts are, keeping the * that ends a stem word."""
+    words = [normalize(w) + (STEM if w.endswith(STEM) else "") for w in phrase.split()]
+    return " ".join(w for w in words if w.strip(STEM))
 
 
 def _parse_group(group, label):
@@ -181,7 +224,7 @@ def _group_entries(group, label):
         raise RuleFileError(f"{label}: 'phrases' must map languages to phrase lists")
     kind = f"{group['status']}/{group['reason']}"
     normalised = [
-        normalize(p)
+        _fold_phrase(p)
         for lang in phrases
         for p in _strings(phrases[lang], f"{label} [{kind} {lang}]")
     ]
@@ -191,6 +234,9 @@ def _group_entries(group, label):
             compiled.append(re.compile(regex))
         except re.error as exc:
             raise RuleFileError(f"{label}: bad regex {regex!r} ({exc})") from None
+    short = [w for p in normalised for w in p.split() if w.endswith(STEM) and len(w) <= _STEM_KEY]
+    if short:
+        raise RuleFileError(f"{label}: stem {short[0]!r} needs at least {_STEM_KEY} letters")
     if not normalised and not compiled:
         raise RuleFileError(f"{label}: has no phrases and no regexes")
     return normalised, compiled

@@ -201,3 +201,18 @@ def enqueue_digest(connection: Redis, merchant_id: int, day: str):
         job_timeout=DIGEST_TIMEOUT,
         retry=Retry(max=3, interval=[60, 600, 3600]),
     )
+
+
+def enqueue_reclassify(connection: Redis, merchant_id: int | None, cause: str, job_id=None):
+    """Queue a reclassification from stored events (all merchants when merchant_id is None)."""
+    from jobs.reclassify import reclassify_shipments
+
+    return queue("low", connection).enqueue(
+        reclassify_shipments,
+        merchant_id,
+        cause,
+        job_id=job_id,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=3600,
+    )

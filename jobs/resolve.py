@@ -135,9 +135,17 @@ def apply_results(
         if not fresh:
             return 0
         known = _known_events(fresh)
+        taught = merchant_rules({s.merchant_id for s in fresh})
+        _read_together(known, results)
         plans = [
             _plan(
-                s, results.get(s.tracking_number), known.get(s.id, []), provider_name, settings, now
+                s,
+                results.get(s.tracking_number),
+                known.get(s.id, []),
+                provider_name,
+                settings,
+                now,
+                taught.get(s.merchant_id),
             )
             for s in fresh
         ]
@@ -167,7 +175,27 @@ def _known_events(shipments) -> dict[int, list[Event]]:
     return known
 
 
-def _plan(shipment, result, known, provider_name, settings, now):
+def _read_together(known, results) -> None:
+    """Read the batch's event texts at once, so the learned fallback runs one batched call."""
+    from jobs.reading import default_reader
+
+    texts = [e.text for events in known.values() for e in events]
+    texts += [e.text for r in results.values() if r for e in r.events]
+    default_reader().prime(t for t in texts if t)
+
+
+def merchant_rules(merchant_ids) -> dict[int, dict[str, tuple[str, str]]]:
+    """{merchant id: {wording: (status, reason)}}: what each merchant taught the classifier."""
+    from webapp.models import MerchantRule
+
+    taught = {}
+    query = MerchantRule.select().where(MerchantRule.merchant.in_(list(merchant_ids)))
+    for rule in query.iterator():
+        taught.setdefault(rule.merchant_id, {})[rule.wording] = (rule.status, rule.reason)
+    return taught
+
+
+def _plan(shipment, result, known, provider_name, settings, now, taught=None):
     """The new events, the status change (or None) and the new columns of one shipment."""
     stored = {_key(e) for e in known}
     new = [e for e in (result.events if result else []) if _key(e) not in stored]
@@ -185,6 +213,7 @@ def _plan(shipment, result, known, provider_name, settings, now):
         shipped_at=datetime.combine(shipment.ship_date, datetime.min.time(), UTC)
         if shipment.ship_date
         else None,
+        merchant_rules=taught,
     )
     latest = max(events, key=lambda e: e.time) if events else None
     columns = {
@@ -192,6 +221,7 @@ def _plan(shipment, result, known, provider_name, settings, now):
         "reason": verdict.reason,
         "needs_action": verdict.needs_action,
         "stalled": verdict.stalled,
+        "status_inferred": verdict.inferred,
         "checked_at": now,
         "claimed_until": None,
         "claim_token": None,

@@ -94,10 +94,13 @@ def sweep() -> dict:
             Upload.update(state="queued").where(Upload.id == upload.id).execute()
             enqueue_import(connection, upload.id)
             revived += 1
+    from jobs.reclassify import reclassify_if_rules_changed
+
+    reclassified = reclassify_if_rules_changed(connection)  # after an upgrade changed the rules
     enqueued = enqueue_due()
     if enqueued or revived:  # one line when there was work; silence when nothing was due
         log.info("Sweep: %d shipments due enqueued, %d stuck imports re-queued", enqueued, revived)
-    return {"enqueued": enqueued, "imports_revived": revived}
+    return {"enqueued": enqueued, "imports_revived": revived, "reclassify": reclassified}
 
 
 def _job_alive(connection, job_id) -> bool:

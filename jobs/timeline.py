@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from jobs.events import Event
 from jobs.native_codes import native_pair
-from jobs.phrases import match_text
+from jobs.reading import MERCHANT, RULE, TextReader, wording_key
 
 # Reasons that only say "something of this status": a more precise text rule may refine them.
 GENERIC_REASON = {
@@ -43,17 +43,25 @@ class State:
     reason: str
     event: Event
     since: datetime
+    how: str = RULE  # what decided: "code", "rule", "merchant" or "model" (the learned fallback)
 
 
-def event_signal(event: Event, provider: str | None) -> tuple[str, str] | None:
-    """Return what one event says about the state: native code first, then its text."""
+def event_signal(
+    event: Event, provider: str | None, reader: TextReader, merchant_rules=None
+) -> tuple[tuple[str, str] | None, str]:
+    """Return what one event says about the state, and how: merchant rule, code, then text."""
+    if merchant_rules and event.text:
+        taught = merchant_rules.get(wording_key(event.text))
+        if taught is not None:
+            return tuple(taught), MERCHANT
     native = native_pair(event.code, provider)
-    text = match_text(event.text) if event.text else None
+    read = reader.read(event.text) if event.text else None
+    text, how = (read[:2], read[2]) if read else (None, RULE)
     if native is None or native[0] in _NO_SIGNAL:
-        return text if text and text[0] not in _NO_SIGNAL else None
+        return (text, how) if text and text[0] not in _NO_SIGNAL else (None, how)
     if text and text[0] == native[0] and native[1] == GENERIC_REASON.get(native[0]):
-        return text
-    return native
+        return text, how
+    return native, "code"
 
 
 def _utc_day(event: Event):
@@ -74,17 +82,28 @@ def _accepts(state: State, signal: tuple[str, str], event: Event) -> bool:
     return True
 
 
-def _next_state(state: State | None, signal: tuple[str, str], event: Event) -> State:
+def _next_state(state: State | None, signal: tuple[str, str], event: Event, how: str) -> State:
     if state is not None and state.status == "returned" and signal[0] == "delivered":
         signal = ("returned", "returned_to_sender")  # a return delivered is back with the sender
     if state is not None and (state.status, state.reason) == signal:
-        return State(signal[0], signal[1], event, state.since)
-    return State(signal[0], signal[1], event, event.time)
+        return State(signal[0], signal[1], event, state.since, how)
+    return State(signal[0], signal[1], event, event.time, how)
 
 
-def latest_state(events: list[Event], provider: str | None = None) -> State | None:
+def latest_state(
+    events: list[Event],
+    provider: str | None = None,
+    reader: TextReader | None = None,
+    merchant_rules=None,
+) -> State | None:
     """Fold the events, oldest first, into the latest meaningful state, or None if none says any."""
-    signals = [(event, event_signal(event, provider)) for event in events]
+    if reader is None:
+        from jobs.reading import default_reader
+
+        reader = default_reader()
+    read = [(event, event_signal(event, provider, reader, merchant_rules)) for event in events]
+    signals = [(event, signal) for event, (signal, _) in read]
+    hows = {id(event): how for event, (_, how) in read}
     signals.sort(
         key=lambda pair: (
             pair[0].time,
@@ -99,5 +118,5 @@ def latest_state(events: list[Event], provider: str | None = None) -> State | No
         if signal is None:
             continue
         if state is None or _accepts(state, signal, event):
-            state = _next_state(state, signal, event)
+            state = _next_state(state, signal, event, hows[id(event)])
     return state

@@ -13,6 +13,13 @@ def add_commands(sub):
     detect.set_defaults(run=run_detect)
     classify = sub.add_parser("classify", help="classify parcels from JSON lines")
     classify.add_argument("file", nargs="?", default="-")
+    classify.add_argument(
+        "--evaluate", action="store_true", help="print accuracy on the corpus (held-out sources)"
+    )
+    classify.add_argument("--corpus", metavar="DIR", help="corpus folder (config/corpus)")
+    classify.add_argument("--folds", type=int, metavar="N", help="hold out N groups of sources")
+    classify.add_argument("--errors", type=int, default=0, metavar="N", help="show N misses each")
+    classify.add_argument("--json", action="store_true", help="with --evaluate: one JSON object")
     classify.set_defaults(run=run_classify)
     imp = sub.add_parser("import", help="import a shipment list now and queue its resolution")
     imp.add_argument("file")
@@ -46,9 +53,14 @@ def run_detect(args):
 
 
 def run_classify(args):
-    """One verdict per JSON line in."""
+    """One verdict per JSON line in; with --evaluate, the corpus accuracy report."""
     from jobs.classify import classify_lines
     from webapp.cli import UserError
+
+    if args.evaluate:
+        from webapp.cli_rules import run_evaluate
+
+        return run_evaluate(args)
 
     try:
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")

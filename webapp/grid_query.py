@@ -66,6 +66,7 @@ class GridFilter:
     shipped_to: str = ""
     followup: str = ""
     stalled: bool = False
+    uncertain: bool = False  # only statuses inferred from wording no rule knows
     after: str = ""  # keyset cursor: the last row of the previous page
 
     @classmethod
@@ -83,6 +84,7 @@ class GridFilter:
             shipped_to=_date(args.get("shipped_to", "")),
             followup=_choice(args.get("followup", ""), FOLLOWUP_STATES, ""),
             stalled=args.get("stalled", "") in ("1", "on", "true"),
+            uncertain=args.get("uncertain", "") in ("1", "on", "true"),
             after=args.get("after", "")[:80],
         )
 
@@ -95,6 +97,7 @@ class GridFilter:
             changes["after"] = ""
         values = asdict(replace(self, **changes))
         values["stalled"] = "1" if values["stalled"] else ""
+        values["uncertain"] = "1" if values["uncertain"] else ""
         defaults = {f.name: f.default for f in fields(GridFilter)}
         return {k: v for k, v in values.items() if v not in ("", None, False, defaults[k])}
 
@@ -158,6 +161,7 @@ def filter_conditions(grid: GridFilter, merchant_id: int) -> list:
         (grid.shipped_to, lambda: _ship_date_to(grid, grid.shipped_to)),
         (grid.followup, lambda: Shipment.followup == grid.followup),
         (grid.stalled, lambda: Shipment.stalled == True),  # noqa: E712 (SQL, not Python)
+        (grid.uncertain, lambda: Shipment.status_inferred == True),  # noqa: E712
     ]
     conditions = [make() for value, make in optional if value]
     return [c for c in conditions if c is not None]

@@ -160,6 +160,8 @@ class Shipment(BaseModel):
     note = TextField(default="")
     followup_at = DateTimeField(null=True)  # when the merchant last marked it contacted/resolved
     created_at = DateTimeField(default=utcnow)
+    # True when no rule understood the deciding wording (learned fallback, or nothing understood)
+    status_inferred = BooleanField(null=True, default=False)  # null: rows inserted by raw SQL
 
     class Meta:
         indexes = (
@@ -225,9 +227,32 @@ class StatusChange(BaseModel):
     old_reason = CharField(max_length=32, null=True)
     new_status = CharField(max_length=16)
     new_reason = CharField(max_length=32)
+    cause = TextField(null=True)  # why, when not a new provider answer (a merchant's rule, …)
 
     class Meta:
         indexes = ((("shipment", "at"), False),)
+
+
+class MerchantRule(BaseModel):
+    """A merchant's own reading of one wording: "this text means status/reason" (taught)."""
+
+    merchant = ForeignKeyField(Merchant, backref="rules", on_delete="CASCADE")
+    wording = CharField(max_length=500)  # jobs.reading.wording_key of the carrier's text
+    sample = TextField()  # the carrier's text as the merchant saw it
+    status = CharField(max_length=16)
+    reason = CharField(max_length=32)
+    created_at = DateTimeField(default=utcnow)
+    promoted_at = DateTimeField(null=True)  # copied into the instance's rule file
+
+    class Meta:
+        indexes = ((("merchant", "wording"), True),)
+
+
+class InstanceState(BaseModel):
+    """Small facts about this installation, e.g. the classifier version last applied."""
+
+    key = CharField(max_length=64, unique=True)
+    value = TextField()
 
 
 MODELS = [
@@ -239,4 +264,6 @@ MODELS = [
     Shipment,
     TrackingEvent,
     StatusChange,
+    MerchantRule,
+    InstanceState,
 ]

@@ -118,4 +118,4 @@ def _changed_since(since, visible):
 
 
 # The detail and follow-up views register on this blueprint.
-from webapp import followup, shipment_detail  # noqa: E402, F401
+from webapp import followup, shipment_detail, teach  # noqa: E402, F401
