@@ -35,6 +35,12 @@ DEFAULTS = {
     "SMTP_STARTTLS": True,
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
+    # Outbound requests to URLs a merchant gives (webhooks): loopback/private addresses are
+    # refused unless the operator allows them (a LAN-hosted receiver, the tests).
+    "ALLOW_PRIVATE_URLS": False,
+    "PUBLIC_URL": "http://127.0.0.1:8000",  # how people reach this instance: links in webhooks
+    "WEBHOOK_TIMEOUT_SECONDS": 15.0,
+    "API_RATE_PER_MINUTE": 120,  # requests per API token per minute
     **TIME_RULES,
 }
 

@@ -134,6 +134,17 @@ def apply_results(shipments, results: dict, provider_name: str, settings: dict, 
             for s in fresh
         ]
         _store(fresh, plans)
+    if any(change for _, change, _ in plans):
+        announce_changes({s.merchant_id for s in fresh}, settings)
+
+
+def announce_changes(merchant_ids, settings) -> None:
+    """Queue the webhook fan-out when a merchant with an active endpoint has new changes."""
+    from jobs.notify import has_endpoints
+    from jobs.queues import enqueue_webhook_fan_out, redis_connection
+
+    if has_endpoints(merchant_ids):
+        enqueue_webhook_fan_out(redis_connection(settings))
 
 
 def _known_events(shipments) -> dict[int, list[Event]]:

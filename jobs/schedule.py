@@ -94,7 +94,13 @@ def sweep() -> dict:
             Upload.update(state="queued").where(Upload.id == upload.id).execute()
             enqueue_import(connection, upload.id)
             revived += 1
-    return {"enqueued": enqueue_due(), "imports_revived": revived}
+    from jobs.notify import enqueue_due_deliveries
+
+    return {
+        "enqueued": enqueue_due(),
+        "imports_revived": revived,
+        "webhooks_due": enqueue_due_deliveries(),
+    }
 
 
 def _job_alive(connection, job_id) -> bool:

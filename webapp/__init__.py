@@ -64,7 +64,9 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from webapp import (
         account,
+        api,
         auth,
+        integrations,
         overview,
         reports,
         settings,
@@ -75,10 +77,13 @@ def _register_blueprints(app):
     )
 
     app.register_blueprint(auth.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    app.register_blueprint(api.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(shipments.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(integrations.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)

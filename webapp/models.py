@@ -197,6 +197,65 @@ class StatusChange(BaseModel):
         indexes = ((("shipment", "at"), False),)
 
 
+class ApiToken(BaseModel):
+    """A merchant's API token: only its SHA-256 is stored; the token itself is shown once."""
+
+    merchant = ForeignKeyField(Merchant, backref="api_tokens", on_delete="CASCADE")
+    name = CharField(max_length=100)
+    token_hash = CharField(max_length=64, unique=True)
+    hint = CharField(max_length=16)  # the token's first characters, to tell tokens apart
+    can_write = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+
+class WebhookEndpoint(BaseModel):
+    """Where a merchant wants status changes pushed, and which ones."""
+
+    merchant = ForeignKeyField(Merchant, backref="webhook_endpoints", on_delete="CASCADE")
+    url = CharField(max_length=2000)
+    kind = CharField(max_length=8, default="json")  # json (signed), slack or teams
+    secret = TextField()  # "whsec_…", Fernet-encrypted like provider keys
+    statuses = CharField(max_length=200, default="")  # comma-separated; empty: see needs_action
+    needs_action_only = BooleanField(default=True)
+    active = BooleanField(default=True)
+    # The last StatusChange id already turned into events: a new endpoint starts at "now".
+    cursor = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+
+class WebhookEvent(BaseModel):
+    """One status change for one endpoint: created exactly once, delivered until it succeeds."""
+
+    endpoint = ForeignKeyField(WebhookEndpoint, backref="events", on_delete="CASCADE")
+    status_change = ForeignKeyField(StatusChange, null=True, on_delete="CASCADE")
+    event_id = CharField(max_length=40, unique=True)  # webhook-id: the same on every retry
+    kind = CharField(max_length=32, default="shipment.status_changed")
+    payload = TextField()  # the exact JSON body, signed as sent
+    state = CharField(max_length=12, default="pending")  # pending, delivered, failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(null=True, index=True)
+    claimed_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("endpoint", "status_change"), True),)
+
+
+class WebhookDelivery(BaseModel):
+    """One delivery attempt, for the endpoint's delivery log."""
+
+    event = ForeignKeyField(WebhookEvent, backref="deliveries", on_delete="CASCADE")
+    at = DateTimeField(default=utcnow)
+    status_code = IntegerField(null=True)
+    duration_ms = IntegerField(default=0)
+    excerpt = CharField(max_length=300, default="")  # response body start, or the error
+
+    class Meta:
+        indexes = ((("event", "at"), False),)
+
+
 MODELS = [
     Merchant,
     LoginFailure,
@@ -206,4 +265,8 @@ MODELS = [
     Shipment,
     TrackingEvent,
     StatusChange,
+    ApiToken,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookDelivery,
 ]
