@@ -213,3 +213,18 @@ def test_openapi_file_is_served_and_names_every_api_route(app, client):
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"
     }
     assert routes == set(SPEC["paths"])
+
+
+def test_cli_creates_a_token_printed_alone(app, merchant_client, monkeypatch, capsys):
+    from webapp.cli import main
+
+    for key in ("PARCELDESK_HOME", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.setenv(key, app.config[key])
+    argv = ["api-token", "create", "--merchant", "merchant-a@example.com", "--name", "script"]
+    assert main([*argv, "--scope", "write"]) == 0
+    token = capsys.readouterr().out
+    assert token.startswith("pd_") and token.endswith("\n") and token.count("\n") == 1
+    headers = {"Authorization": f"Bearer {token.strip()}"}
+    assert app.test_client().get("/api/v1/counts", headers=headers).status_code == 200
+    assert ApiToken.get(ApiToken.name == "script").can_write
+    assert main(["api-token", "create", "--merchant", "nobody@example.com", "--name", "x"]) == 1

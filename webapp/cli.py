@@ -47,10 +47,11 @@ def _parser():
     create.add_argument("--password-stdin", action="store_true")
     create.add_argument("--name", default="")
     create.set_defaults(run=_run_create_merchant)
-    from webapp import cli_data, cli_ops
+    from webapp import cli_api, cli_data, cli_ops
 
     cli_data.add_commands(sub)
     cli_ops.add_commands(sub)
+    cli_api.add_commands(sub)
     return parser
 
 
