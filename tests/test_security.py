@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import PASSWORD, csrf_from, run_jobs, sign_up
 from tests.test_thin_path import upload_csv
 from webapp.auth import password_problem
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload
+from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, UploadChunk
 
 
 def log_in(client, email, password=PASSWORD):
@@ -127,7 +127,8 @@ def test_delete_account_removes_everything_of_it_and_only_that(app, merchant_cli
     sign_up(other, "merchant-b@example.com")
     upload_csv(other, "tracking\nSBXRETURNEDTOSENDER01\n", name="b.csv")
     run_jobs(app)
-    stored = Upload.get(Upload.filename == "orders.csv").stored_path
+    stored = Upload.get(Upload.filename == "orders.csv").id
+    assert UploadChunk.select().where(UploadChunk.upload == stored).exists()
     token = csrf_from(merchant_client, "/account")
     refused = merchant_client.post("/account/delete", data={"confirm": "nope", "csrf_token": token})
     assert refused.status_code == 422 and Merchant.select().count() == 2
@@ -138,7 +139,6 @@ def test_delete_account_removes_everything_of_it_and_only_that(app, merchant_cli
     b_events = TrackingEvent.select().join(Shipment).count()
     assert TrackingEvent.select().count() == b_events > 0
     assert StatusChange.select().join(Shipment).count() == StatusChange.select().count()
-    import os
-
-    assert not os.path.exists(stored)
+    assert not UploadChunk.select().where(UploadChunk.upload == stored).exists()  # the file too
+    assert UploadChunk.select().count() > 0  # B's file stays
     assert merchant_client.get("/shipments").status_code == 302

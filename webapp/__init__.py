@@ -30,6 +30,9 @@ def create_app(config=None):
     runtime.configure(settings)
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
     ensure_schema()
+    from jobs.storage import migrate_local_files
+
+    migrate_local_files(settings)  # files older versions kept in PARCELDESK_HOME/uploads
     _init_extensions(app)
     _register_blueprints(app)
     from webapp.labels import TEMPLATE_HELPERS

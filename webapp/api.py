@@ -8,9 +8,9 @@ token's merchant. Errors are `application/problem+json` (RFC 9457). The contract
 
 import csv
 import hashlib
+import io
 import secrets
 import time
-import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from jobs import storage
 from jobs.carriers import detect
 from jobs.queues import redis_connection
 from webapp.cli_data import _shipment_json
@@ -30,6 +31,7 @@ from webapp.models import (
     StatusChange,
     TrackingEvent,
     Upload,
+    db,
     utcnow,
 )
 
@@ -303,14 +305,14 @@ def _row(index: int, item) -> list[str]:
 
 def _store_rows(rows) -> Upload:
     """The items as a CSV upload of the merchant, so they meet exactly the upload rules."""
-    folder = Path(current_app.config["PARCELDESK_HOME"], "uploads", str(_merchant_id()))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}-api.csv"
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(CREATE_FIELDS)
-        writer.writerows(rows)
-    return Upload.create(merchant=_merchant_id(), filename="API request", stored_path=str(path))
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(CREATE_FIELDS)
+    writer.writerows(rows)
+    with db.atomic():
+        upload = Upload.create(merchant=_merchant_id(), filename="API request.csv")
+        storage.store_bytes(upload.id, text.getvalue().encode("utf-8"), current_app.config)
+    return upload
 
 
 def _results(upload: Upload, rows, known: set) -> list[dict]:

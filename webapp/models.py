@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -73,12 +74,25 @@ class Upload(BaseModel):
     rejected = IntegerField(default=0)
     error = TextField(null=True)
     mapping = TextField(null=True)  # JSON {field: column index} chosen in the mapping step
+    stored_in = CharField(max_length=4, default="")  # "db", "s3", or "" (not stored / removed)
+    stored_bytes = IntegerField(default=0)
     source = CharField(max_length=8, default="file")  # "file" or "paste"
     created_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("merchant", "created_at"), False),)
+
+
+class UploadChunk(BaseModel):
+    """One piece of an uploaded file kept in the database (jobs/storage.py)."""
+
+    upload = ForeignKeyField(Upload, on_delete="CASCADE")
+    seq = IntegerField()
+    data = BlobField()
+
+    class Meta:
+        indexes = ((("upload", "seq"), True),)
 
 
 class ColumnMapping(BaseModel):
@@ -260,6 +274,7 @@ MODELS = [
     Merchant,
     LoginFailure,
     Upload,
+    UploadChunk,
     ColumnMapping,
     RowError,
     Shipment,
