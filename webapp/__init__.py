@@ -52,6 +52,9 @@ def create_app(config=None):
     runtime.configure(settings)
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
     ensure_schema()
+    from jobs.storage import migrate_local_files
+
+    migrate_local_files(settings)  # files older versions kept in PARCELDESK_HOME/uploads
     _init_extensions(app)
     _register_blueprints(app)
     from webapp.labels import TEMPLATE_HELPERS
@@ -92,7 +95,9 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from webapp import (
         account,
+        api,
         auth,
+        integrations,
         overview,
         reports,
         settings,
@@ -104,11 +109,14 @@ def _register_blueprints(app):
     )
 
     app.register_blueprint(auth.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    app.register_blueprint(api.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(uploads.bp)
     app.register_error_handler(413, uploads.too_large)
     app.register_blueprint(shipments.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(integrations.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)

@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
+from jobs import storage
 from webapp.auth import end_all_sessions, password_problem, start_session
 from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db
 
@@ -149,10 +150,11 @@ def delete():
         form.confirm.errors.append("Type your password to confirm.")
         return _page(PasswordForm(), form, 422)
     merchant_id = current_user.id
+    storage.delete_merchant_files(merchant_id, current_app.config)  # object storage too
     with db.atomic():
         Merchant.delete().where(Merchant.id == merchant_id).execute()  # cascades to all its rows
     folder = Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)  # files of versions that kept them here
     logout_user()
     flash("Your account and all its data were deleted.")
     return redirect(url_for("auth.signup"), 303)

@@ -70,11 +70,12 @@ def _parser():
     create.add_argument("--password-stdin", action="store_true")
     create.add_argument("--name", default="")
     create.set_defaults(run=_run_create_merchant)
-    from webapp import cli_data, cli_ops, cli_rules
+    from webapp import cli_api, cli_data, cli_ops, cli_rules
 
     cli_data.add_commands(sub)
     cli_ops.add_commands(sub)
     cli_rules.add_commands(sub)
+    cli_api.add_commands(sub)
     return parser
 
 

@@ -1,7 +1,6 @@
 """Pipeline and data commands of `parceldesk`: detect, classify, import, shipments, report."""
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -25,6 +24,11 @@ def add_commands(sub):
     imp.add_argument("file")
     imp.add_argument("--merchant", required=True, metavar="EMAIL")
     imp.add_argument("--json", action="store_true")
+    imp.add_argument(
+        "--enqueue",
+        action="store_true",
+        help="store the file and queue its import for a worker (as the web upload does)",
+    )
     imp.set_defaults(run=run_import)
     ships = sub.add_parser("shipments", help="list a merchant's shipments")
     ships.add_argument("--merchant", required=True, metavar="EMAIL")
@@ -84,12 +88,13 @@ def _merchant(email):
 
 def run_import(args):
     """Store the file under PARCELDESK_HOME, import it now, queue its resolution."""
+    from jobs import storage
     from jobs.imports import import_upload
     from jobs.parsing import FileRefused, open_table
+    from jobs.queues import enqueue_import, redis_connection
     from jobs.runtime import setup
     from webapp.cli import UserError
-    from webapp.models import Upload
-    from webapp.private_files import private_file, private_folder
+    from webapp.models import Upload, db
 
     merchant = _merchant(args.merchant)
     source = Path(args.file)
@@ -100,12 +105,16 @@ def run_import(args):
         open_table(source, source.name, settings["MAX_UPLOAD_MB"] << 20)
     except FileRefused as refused:
         return _print_summary(args, None, str(refused))
-    folder = private_folder(Path(settings["PARCELDESK_HOME"], "uploads", str(merchant.id)))
-    upload = Upload.create(merchant=merchant, filename=source.name[:255], stored_path="")
-    stored = folder / f"cli-{upload.id}-{source.name}"
-    with open(source, "rb") as original, private_file(stored) as copy:
-        shutil.copyfileobj(original, copy)
-    Upload.update(stored_path=str(stored)).where(Upload.id == upload.id).execute()
+    with db.atomic():
+        upload = Upload.create(merchant=merchant, filename=source.name[:255])
+        storage.store_file(upload.id, source, settings)
+    if args.enqueue:  # exactly as the web upload: a worker on any host imports it
+        enqueue_import(redis_connection(settings), upload.id)
+        if args.json:
+            print(json.dumps({"upload_id": upload.id}))
+        else:
+            print(f"Upload {upload.id} stored; its import is queued.")
+        return 0
     import_upload(upload.id)
     upload = Upload.get_by_id(upload.id)
     return _print_summary(args, upload, upload.error)

@@ -3,7 +3,7 @@ column would import, and the remembered choices (listed and forgotten on Setting
 
 import json
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from jobs.parsing import PREVIEW_COLUMNS
@@ -82,13 +82,13 @@ def forget_mapping(mapping_id):
 @login_required
 def cancel(upload_id):
     """Cancel an upload waiting for its columns: its file and its record are removed."""
-    from pathlib import Path
+    from jobs import storage
 
     upload = merchant_upload(upload_id)
     if upload.state == "mapping":
+        storage.delete([upload.id], current_app.config)  # object storage too
         with db.atomic():
             Upload.delete().where(Upload.id == upload.id).execute()
-        Path(upload.stored_path).unlink(missing_ok=True)
         flash(f"Upload of {upload.filename} cancelled; nothing was imported.")
     target = url_for("uploads.index")
     if wants_partial():

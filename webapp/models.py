@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from peewee import (
     SQL,
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -101,6 +102,8 @@ class Upload(BaseModel):
     rejected = IntegerField(default=0)
     error = TextField(null=True)
     mapping = TextField(null=True)  # JSON {field: column index} chosen in the mapping step
+    stored_in = CharField(max_length=4, default="")  # "db", "s3", or "" (not stored / removed)
+    stored_bytes = IntegerField(default=0)
     source = CharField(max_length=8, default="file")  # "file" or "paste"
     combined = IntegerField(default=0)  # shipments of this upload shared by several orders
     created_at = DateTimeField(default=utcnow)
@@ -108,6 +111,17 @@ class Upload(BaseModel):
 
     class Meta:
         indexes = ((("merchant", "created_at"), False),)
+
+
+class UploadChunk(BaseModel):
+    """One piece of an uploaded file kept in the database (jobs/storage.py)."""
+
+    upload = ForeignKeyField(Upload, on_delete="CASCADE")
+    seq = IntegerField()
+    data = BlobField()
+
+    class Meta:
+        indexes = ((("upload", "seq"), True),)
 
 
 class ColumnMapping(BaseModel):
@@ -253,12 +267,70 @@ class InstanceState(BaseModel):
 
     key = CharField(max_length=64, unique=True)
     value = TextField()
+class ApiToken(BaseModel):
+    """A merchant's API token: only its SHA-256 is stored; the token itself is shown once."""
+
+    merchant = ForeignKeyField(Merchant, backref="api_tokens", on_delete="CASCADE")
+    name = CharField(max_length=100)
+    token_hash = CharField(max_length=64, unique=True)
+    hint = CharField(max_length=16)  # the token's first characters, to tell tokens apart
+    can_write = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+
+class WebhookEndpoint(BaseModel):
+    """Where a merchant wants status changes pushed, and which ones."""
+
+    merchant = ForeignKeyField(Merchant, backref="webhook_endpoints", on_delete="CASCADE")
+    url = CharField(max_length=2000)
+    kind = CharField(max_length=8, default="json")  # json (signed), slack or teams
+    secret = TextField()  # "whsec_…", Fernet-encrypted like provider keys
+    statuses = CharField(max_length=200, default="")  # comma-separated; empty: see needs_action
+    needs_action_only = BooleanField(default=True)
+    active = BooleanField(default=True)
+    # The last StatusChange id already turned into events: a new endpoint starts at "now".
+    cursor = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+
+class WebhookEvent(BaseModel):
+    """One status change for one endpoint: created exactly once, delivered until it succeeds."""
+
+    endpoint = ForeignKeyField(WebhookEndpoint, backref="events", on_delete="CASCADE")
+    status_change = ForeignKeyField(StatusChange, null=True, on_delete="CASCADE")
+    event_id = CharField(max_length=40, unique=True)  # webhook-id: the same on every retry
+    kind = CharField(max_length=32, default="shipment.status_changed")
+    payload = TextField()  # the exact JSON body, signed as sent
+    state = CharField(max_length=12, default="pending")  # pending, delivered, failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(null=True, index=True)
+    claimed_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("endpoint", "status_change"), True),)
+
+
+class WebhookDelivery(BaseModel):
+    """One delivery attempt, for the endpoint's delivery log."""
+
+    event = ForeignKeyField(WebhookEvent, backref="deliveries", on_delete="CASCADE")
+    at = DateTimeField(default=utcnow)
+    status_code = IntegerField(null=True)
+    duration_ms = IntegerField(default=0)
+    excerpt = CharField(max_length=300, default="")  # response body start, or the error
+
+    class Meta:
+        indexes = ((("event", "at"), False),)
 
 
 MODELS = [
     Merchant,
     LoginFailure,
     Upload,
+    UploadChunk,
     ColumnMapping,
     RowError,
     Shipment,
@@ -266,4 +338,8 @@ MODELS = [
     StatusChange,
     MerchantRule,
     InstanceState,
+    ApiToken,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookDelivery,
 ]

@@ -1,6 +1,7 @@
 """Upload shipment lists (file or pasted), map columns when needed, follow the import."""
 
 import json
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -17,12 +18,13 @@ from werkzeug.utils import secure_filename
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from jobs import storage
 from jobs.parsing import FIELDS, FileRefused, open_table
 from jobs.queues import enqueue_import, redis_connection
 from webapp import throttle
 from webapp.htmx import render, wants_partial
 from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
-from webapp.private_files import private_file, private_folder
+from webapp.private_files import private_file
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 ROW_ERRORS_SHOWN = 200
@@ -96,23 +98,27 @@ def create():
     if _too_many(form.file):
         return _index_page(form, PasteForm(), 429)
     filename = form.file.data.filename or "upload"
-    path = _new_path(current_user.id, filename)
-    with private_file(path) as stored:
-        form.file.data.save(stored)
+    path = _new_path(filename)
     try:
+        with private_file(path) as stored:  # 0600 while it waits in the temporary folder
+            form.file.data.save(stored)
         table = open_table(path, filename, current_app.config["MAX_UPLOAD_MB"] << 20)
     except FileRefused as refused:
         path.unlink(missing_ok=True)  # a refused file leaves nothing behind
         form.file.errors.append(str(refused))
         return _index_page(form, PasteForm(), 422)
     mapping = None if table.confident else _remembered(table.signature())
-    upload = Upload.create(
-        merchant=current_user.id,
-        filename=filename[:255],
-        stored_path=str(path),
-        mapping=mapping,
-        state="queued" if table.confident or mapping else "mapping",
-    )
+    try:
+        with db.atomic():
+            upload = Upload.create(
+                merchant=current_user.id,
+                filename=filename[:255],
+                mapping=mapping,
+                state="queued" if table.confident or mapping else "mapping",
+            )
+            storage.store_file(upload.id, path, current_app.config)
+    finally:
+        path.unlink(missing_ok=True)
     if upload.state == "mapping":
         return redirect(url_for("uploads.mapping", upload_id=upload.id), 303)
     return _queue(upload)
@@ -127,12 +133,9 @@ def paste():
         return _index_page(UploadForm(), form, 422)
     if _too_many(form.numbers):
         return _index_page(UploadForm(), form, 429)
-    path = _new_path(current_user.id, "pasted.txt")
-    with private_file(path, "w") as stored:
-        stored.write(form.numbers.data)
-    upload = Upload.create(
-        merchant=current_user.id, filename="Pasted numbers", stored_path=str(path), source="paste"
-    )
+    with db.atomic():
+        upload = Upload.create(merchant=current_user.id, filename="Pasted numbers", source="paste")
+        storage.store_bytes(upload.id, form.numbers.data.encode("utf-8"), current_app.config)
     return _queue(upload)
 
 
@@ -151,11 +154,10 @@ def _queue(upload):
     return redirect(target, 303)
 
 
-def _new_path(merchant_id, filename) -> Path:
-    folder = private_folder(
-        Path(current_app.config["PARCELDESK_HOME"], "uploads", str(merchant_id))
-    )
-    return folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
+def _new_path(filename) -> Path:
+    """A temporary local file for checking an upload before it goes to the shared store."""
+    folder = Path(tempfile.gettempdir())
+    return folder / f"parceldesk-{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
 
 
 def _remembered(signature):
@@ -174,7 +176,11 @@ def mapping(upload_id):
         return redirect(url_for("uploads.show", upload_id=upload.id), 303)
     from webapp.mapping_step import column_warning, render_mapping
 
-    table = open_table(upload.stored_path, upload.filename)
+    try:
+        with storage.local_copy(upload, current_app.config) as path:
+            table = open_table(path, upload.filename)
+    except storage.FileGone as gone:
+        abort(410, str(gone))
     if request.method != "POST":
         return render_mapping(upload, table, FIELDS)
     chosen = _chosen_mapping(len(table.headers))
