@@ -216,6 +216,8 @@ def enqueue_reclassify(connection: Redis, merchant_id: int | None, cause: str, j
         failure_ttl=FAILURE_TTL,
         job_timeout=3600,
     )
+
+
 def enqueue_webhook_fan_out(connection: Redis):
     """Queue the turning of new status changes into webhook events (one job id: no pile-up)."""
     from jobs.notify import fan_out

@@ -267,6 +267,8 @@ class InstanceState(BaseModel):
 
     key = CharField(max_length=64, unique=True)
     value = TextField()
+
+
 class ApiToken(BaseModel):
     """A merchant's API token: only its SHA-256 is stored; the token itself is shown once."""
 
