@@ -12,7 +12,7 @@ from threading import Lock
 
 from peewee import fn
 
-from webapp.grid_query import status_counts
+from webapp.grid_query import STATUSES, GridFilter, needs_action, shipments_in_view, status_counts
 from webapp.models import Merchant, Shipment, Upload
 
 MAX_AGE = 60.0  # seconds
@@ -56,3 +56,41 @@ def tab_counts(merchant_id: int) -> dict:
             _cache.clear()
         _cache[merchant_id] = (version, now, counts)
     return dict(counts)
+
+
+_carriers: dict[int, tuple[tuple, float, list]] = {}
+
+
+def merchant_carriers(merchant_id: int) -> list:
+    """The carrier codes among the merchant's shipments, re-read when its data version moved."""
+    version = data_version(merchant_id)
+    now = time.monotonic()
+    cached = _carriers.get(merchant_id)
+    if version is not None and cached and cached[0] == version and now - cached[1] < MAX_AGE:
+        return list(cached[2])
+    # The overview's index (merchant, needs_action, carrier, followup) holds every carrier.
+    codes = [
+        code
+        for (code,) in Shipment.select(Shipment.carrier)
+        .where(Shipment.merchant == merchant_id, Shipment.carrier.is_null(False))
+        .distinct()
+        .tuples()
+    ]
+    with _lock:
+        if len(_carriers) >= MAX_MERCHANTS:
+            _carriers.clear()
+        _carriers[merchant_id] = (version, now, codes)
+    return list(codes)
+
+
+def view_counts(merchant_id: int, grid: GridFilter) -> dict:
+    """The tab counts of the view: every tab under the same search and filters as the grid."""
+    if not grid.filtered():
+        return tab_counts(merchant_id)
+    everywhere = shipments_in_view(merchant_id, GridFilter(**{**grid.__dict__, "status": "all"}))
+    rows = everywhere.select(Shipment.status, fn.COUNT(Shipment.id)).group_by(Shipment.status)
+    counts = {key: 0 for key, _ in STATUSES}
+    counts.update(dict(rows.tuples()))
+    counts["all"] = sum(counts[key] for key, _ in STATUSES)
+    counts["needs_action"] = everywhere.select(fn.COUNT(Shipment.id)).where(needs_action()).scalar()
+    return counts

@@ -30,6 +30,15 @@ RUNNING_UPLOADS = ("queued", "parsing", "resolving")
 NUMBER_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9]{8,}$")
 
 
+PAGE_ROWS = 50  # rows per grid page
+TRAIL_SEP, TRAIL_PAGES, TRAIL_CHARS = "|", 20, 2000
+
+
+def _number(text) -> int:
+    text = str(text or "")
+    return min(int(text), 10**9) if text.isdigit() and len(text) < 11 else 0
+
+
 # Days without an update, as (first, last) whole days; the overview's histogram links to these.
 IDLE_BUCKETS = {
     "0-1": (0, 1),
@@ -67,6 +76,8 @@ class GridFilter:
     followup: str = ""
     stalled: bool = False
     after: str = ""  # keyset cursor: the last row of the previous page
+    start: int = 0  # how many rows come before this page (for "51–100 of 1,234")
+    trail: str = ""  # cursors of the pages before the previous one, for "Previous page"
 
     @classmethod
     def from_args(cls, args) -> "GridFilter":
@@ -84,6 +95,8 @@ class GridFilter:
             followup=_choice(args.get("followup", ""), FOLLOWUP_STATES, ""),
             stalled=args.get("stalled", "") in ("1", "on", "true"),
             after=args.get("after", "")[:80],
+            start=_number(args.get("start", "")),
+            trail=args.get("trail", "")[:TRAIL_CHARS],
         )
 
     def to_args(self, **changes) -> dict:
@@ -92,11 +105,36 @@ class GridFilter:
         Any change other than the cursor itself starts again at the first page.
         """
         if "after" not in changes:
-            changes["after"] = ""
+            changes.update(after="", start=0, trail="")
         values = asdict(replace(self, **changes))
         values["stalled"] = "1" if values["stalled"] else ""
         defaults = {f.name: f.default for f in fields(GridFilter)}
         return {k: v for k, v in values.items() if v not in ("", None, False, defaults[k])}
+
+    def next_args(self, cursor: str, shown: int) -> dict:
+        """Arguments of the page after this one, which ends at `cursor`."""
+        trail = [c for c in self.trail.split(TRAIL_SEP) if c] + ([self.after] if self.after else [])
+        return self.to_args(
+            after=cursor, start=self.start + shown, trail=TRAIL_SEP.join(trail[-TRAIL_PAGES:])
+        )
+
+    def previous_args(self) -> dict:
+        """Arguments of the page before this one (the first page when the trail is lost)."""
+        trail = [c for c in self.trail.split(TRAIL_SEP) if c]
+        if not trail or self.start <= 0:
+            return self.to_args()
+        start = max(0, self.start - PAGE_ROWS)
+        return self.to_args(after=trail[-1], start=start, trail=TRAIL_SEP.join(trail[:-1]))
+
+    def filtered(self) -> bool:
+        """Whether anything besides the tab and the sort narrows the view."""
+        return bool(self.q) or self.filtered_beyond_search()
+
+    def filtered_beyond_search(self) -> bool:
+        """Whether a filter other than the search narrows the view."""
+        return any(
+            (self.carrier, self.idle, self.upload, self.shipped_from, self.shipped_to)
+        ) or bool(self.followup or self.stalled)
 
 
 def merchant_shipments(merchant_id: int):

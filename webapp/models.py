@@ -43,6 +43,7 @@ class Merchant(BaseModel):
     digest_opt_in = BooleanField(default=False)  # the daily exceptions email
     digest_email = CharField(max_length=254, default="")  # empty: the account's email
     digest_sent_on = DateField(null=True)  # UTC day of the last digest, so a re-run sends none
+    timezone = CharField(max_length=64, default="UTC")  # IANA name: dates shown, exported, mailed
 
     # flask-login protocol
     is_authenticated = True

@@ -6,9 +6,10 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from jobs.carriers import known_carriers
-from webapp.grid_counts import tab_counts
+from webapp.grid_counts import merchant_carriers, view_counts
 from webapp.grid_paging import grid_page
 from webapp.grid_query import (
+    PAGE_ROWS,
     SORT_LABELS,
     TABS,
     GridFilter,
@@ -17,11 +18,12 @@ from webapp.grid_query import (
 )
 from webapp.htmx import render, wants_partial
 from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
+from webapp.timezones import local_time, merchant_zone_name
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
-PAGE_SIZE = 50
+PAGE_SIZE = PAGE_ROWS
 HIGHLIGHT = {"alert", "undelivered"}
-LIVE_EVERY = "2s"
+LIVE_EVERY, LIVE_IDLE_EVERY = "2s", "5s"  # while jobs run / afterwards (scheduled checks)
 
 
 def home():
@@ -36,6 +38,10 @@ def days_since(moment) -> int | None:
     return (utcnow() - moment).days if moment else None
 
 
+bp.add_app_template_global(local_time, "local_time")
+bp.add_app_template_global(merchant_zone_name, "zone_name")
+
+
 def grid_context(grid: GridFilter, selected=()) -> dict:
     """Everything _grid.html needs for the merchant's view `grid`."""
     polling = live_context()  # before the query: a change made meanwhile shows at the next poll
@@ -46,9 +52,9 @@ def grid_context(grid: GridFilter, selected=()) -> dict:
         "grid": grid,
         "tabs": TABS,
         "sorts": SORT_LABELS,
-        "counts": tab_counts(current_user.id),
+        "counts": view_counts(current_user.id, grid),
         "highlight": HIGHLIGHT,
-        "carriers": known_carriers(),
+        "carriers": _carrier_choices(grid.carrier),
         "uploads": _recent_uploads(),
         "followup_states": FOLLOWUP_STATES,
         "selected": set(selected),
@@ -57,9 +63,24 @@ def grid_context(grid: GridFilter, selected=()) -> dict:
 
 
 def live_context() -> dict:
-    """Whether the grid polls, and the server time its next poll asks for changes since."""
+    """How often the grid polls, and the server time its next poll asks for changes since.
+
+    It polls even when no job runs: scheduled checks, webhooks and other tabs change statuses
+    at any time, and a poll that finds nothing changed is a few index lookups.
+    """
     running = jobs_running(current_user.id)
-    return {"running": running, "since": utcnow().isoformat(), "every": LIVE_EVERY}
+    every = LIVE_EVERY if running else LIVE_IDLE_EVERY
+    return {"running": running, "since": utcnow().isoformat(), "every": every}
+
+
+def _carrier_choices(chosen: str):
+    """The carriers of the merchant's own shipments (and the chosen one), by display name."""
+    names = dict(known_carriers())
+    codes = set(merchant_carriers(current_user.id))
+    if chosen and chosen != "unknown":
+        codes.add(chosen)
+    choices = sorted(((c, names.get(c, c)) for c in codes if c), key=lambda pair: pair[1])
+    return [*choices, ("unknown", "Carrier not known")]
 
 
 def _recent_uploads():
@@ -76,7 +97,7 @@ def _recent_uploads():
 def index():
     """The grid page; htmx requests get only the grid partial (tabs, filters, table, pager)."""
     grid = GridFilter.from_args(request.args)
-    return render("shipments/index.html", "shipments/_grid.html", **grid_context(grid))
+    return render("shipments/index.html", "shipments/_results.html", **grid_context(grid))
 
 
 @bp.get("/live")
@@ -85,9 +106,9 @@ def live():
     """The small polled partial: counts, and the visible rows that changed since the last poll."""
     grid = GridFilter.from_args(request.args)
     if not wants_partial():  # opened directly: the grid page of the same view
-        return render("shipments/index.html", "shipments/_grid.html", **grid_context(grid))
+        return render("shipments/index.html", "shipments/_results.html", **grid_context(grid))
     visible = [int(i) for i in request.args.getlist("visible") if i.isdigit()][:200]
-    selected = {int(i) for i in request.args.getlist("ids") if i.isdigit()}
+    selected = {int(i) for i in request.args.getlist("ids") if i.isdigit()}  # no-JS clients
     since = _since(request.args.get("since", ""))
     polling = live_context()  # its time is taken first, so no change falls between two polls
     changed = merchant_shipments(current_user.id).where(_changed_since(since, visible))
@@ -96,7 +117,7 @@ def live():
         "shipments/_live.html",
         grid=grid,
         tabs=TABS,
-        counts=tab_counts(current_user.id),
+        counts=view_counts(current_user.id, grid),
         highlight=HIGHLIGHT,
         changed=list(changed),
         selected=selected,
