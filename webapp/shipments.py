@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from jobs.carriers import known_carriers
-from webapp.grid_counts import merchant_carriers, view_counts
+from webapp.grid_counts import merchant_carriers, tab_counts, view_counts
 from webapp.grid_paging import grid_page
 from webapp.grid_query import (
     PAGE_ROWS,
@@ -18,6 +18,7 @@ from webapp.grid_query import (
 )
 from webapp.htmx import render, wants_partial
 from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
+from webapp.query_budget import TOO_BROAD, TOO_MANY, TooBroad, one_of_few, query_budget
 from webapp.timezones import local_time, merchant_zone_name
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
@@ -45,16 +46,25 @@ bp.add_app_template_global(merchant_zone_name, "zone_name")
 def grid_context(grid: GridFilter, selected=()) -> dict:
     """Everything _grid.html needs for the merchant's view `grid`."""
     polling = live_context()  # before the query: a change made meanwhile shows at the next poll
-    rows, next_cursor = grid_page(current_user.id, grid, PAGE_SIZE)
+    too_broad = ""
+    try:
+        with query_budget():
+            rows, next_cursor = grid_page(current_user.id, grid, PAGE_SIZE)
+            counts = view_counts(current_user.id, grid)
+            carriers = _carrier_choices(grid.carrier)
+    except TooBroad:
+        rows, next_cursor, too_broad = [], "", TOO_BROAD
+        counts, carriers = tab_counts(current_user.id), _carrier_choices(grid.carrier)
     return {
         "shipments": rows,
         "next_cursor": next_cursor,
         "grid": grid,
         "tabs": TABS,
         "sorts": SORT_LABELS,
-        "counts": view_counts(current_user.id, grid),
+        "counts": counts,
+        "too_broad": too_broad,
         "highlight": HIGHLIGHT,
-        "carriers": _carrier_choices(grid.carrier),
+        "carriers": carriers,
         "uploads": _recent_uploads(),
         "followup_states": FOLLOWUP_STATES,
         "selected": set(selected),
@@ -92,8 +102,19 @@ def _recent_uploads():
     )
 
 
+def _refused():
+    """The answer to a merchant whose grid requests already hold all their slots."""
+    body, _, headers = render("shipments/refused.html", "shipments/_refused.html", message=TOO_MANY)
+    return body, 429, {**headers, "Retry-After": "2"}
+
+
+def _live_refused():
+    return "", 204  # a skipped poll: the next one comes in a few seconds
+
+
 @bp.get("")
 @login_required
+@one_of_few(_refused)
 def index():
     """The grid page; htmx requests get only the grid partial (tabs, filters, table, pager)."""
     grid = GridFilter.from_args(request.args)
@@ -102,6 +123,7 @@ def index():
 
 @bp.get("/live")
 @login_required
+@one_of_few(_live_refused)
 def live():
     """The small polled partial: counts, and the visible rows that changed since the last poll."""
     grid = GridFilter.from_args(request.args)
@@ -111,15 +133,21 @@ def live():
     selected = {int(i) for i in request.args.getlist("ids") if i.isdigit()}  # no-JS clients
     since = _since(request.args.get("since", ""))
     polling = live_context()  # its time is taken first, so no change falls between two polls
-    changed = merchant_shipments(current_user.id).where(_changed_since(since, visible))
+    try:
+        with query_budget():
+            rows = merchant_shipments(current_user.id).where(_changed_since(since, visible))
+            changed = list(rows)
+            counts = view_counts(current_user.id, grid)
+    except TooBroad:
+        return _live_refused()
     return render(
         "shipments/_live.html",
         "shipments/_live.html",
         grid=grid,
         tabs=TABS,
-        counts=view_counts(current_user.id, grid),
+        counts=counts,
         highlight=HIGHLIGHT,
-        changed=list(changed),
+        changed=changed,
         selected=selected,
         live=polling,
     )
