@@ -36,7 +36,7 @@ DEFAULTS = {
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
     "GRID_QUERY_SECONDS": 3.0,  # longest a grid request may query before "narrow the search"
-    "GRID_REQUESTS_PER_MERCHANT": 2,  # grid requests one merchant may run at once per process
+    "GRID_REQUESTS_PER_MERCHANT": 3,  # grid requests one merchant may run at once per process
     **TIME_RULES,
 }
 

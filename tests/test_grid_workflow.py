@@ -85,3 +85,47 @@ def test_pages_show_the_total_and_go_back(app, merchant_client):
 def test_see_the_shipments_after_an_upload_filters_by_it(app, sample, merchant_client):
     page = merchant_client.get(f"/uploads/{sample['upload']}").get_data(as_text=True)
     assert f'href="/shipments?upload={sample["upload"]}"' in page
+
+
+@pytest.fixture
+def parcels(merchant_client):
+    """Shipments as real imports store them: numbers, '#' order ids, names, emails."""
+    me = merchant_id()
+    add(me, "1Z999AA10123456784", order_id="#1001", customer_name="Zoë Brontë",
+        email="zoe.bronte@gmail.com", last_event_at=None)  # fmt: skip
+    add(me, "LX123456785CN", order_id="1002", customer_name="Ann Archer",
+        email="customer51@shop.test")  # fmt: skip
+    add(me, "00340434161094042557", order_id="#1002-B", customer_name="Bob Baker")
+    add(me, "9400111899223344556677", order_id="#3003", customer_name="Cy Cole")
+    return me
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("0123456784", ["1Z999AA10123456784"]),  # the last ten digits of a number
+        ("456785", ["LX123456785CN"]),  # a middle part
+        ("1z999aa1", ["1Z999AA10123456784"]),  # any case
+        ("3344 5566", ["9400111899223344556677"]),  # spaces as typed from a label
+        ("#3003", ["9400111899223344556677"]),
+        ("3003", ["9400111899223344556677"]),
+        ("#1002", ["LX123456785CN", "00340434161094042557"]),  # stored without '#', and a prefix
+        ("customer51", ["LX123456785CN"]),
+        ("GMAIL.COM", ["1Z999AA10123456784"]),
+        ("archer", ["LX123456785CN"]),
+    ],
+)
+def test_search_finds_any_part_of_what_a_person_types(app, parcels, merchant_client, q, expected):
+    body = merchant_client.get("/shipments", query_string={"q": q}, headers=HX)
+    assert sorted(numbers_in(body.get_data(as_text=True))) == sorted(expected)
+
+
+def test_the_exact_number_or_order_comes_first(app, parcels, merchant_client):
+    add(parcels, "XX1002ZZ99", order_id="#77", customer_name="Order 1002 lookalike")
+    body = merchant_client.get("/shipments?q=1002&sort=newest", headers=HX).get_data(as_text=True)
+    found = numbers_in(body)
+    assert found[0] == "LX123456785CN" and set(found[1:]) == {"00340434161094042557", "XX1002ZZ99"}
+    exact = numbers_in(
+        merchant_client.get("/shipments?q=LX123456785CN", headers=HX).get_data(as_text=True)
+    )
+    assert exact == ["LX123456785CN"]

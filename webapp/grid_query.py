@@ -148,15 +148,21 @@ def needs_action():
     return (Shipment.needs_action == True) & (Shipment.followup != "resolved")  # noqa: E712
 
 
+def search_text(q: str) -> str:
+    """What the search looks for: the typed text without a leading '#' (order ids)."""
+    return q.strip().lstrip("#").strip()
+
+
 def search_condition(q: str, merchant_id: int):
-    """Tracking number, order id, customer name or email containing `q` (prefix or substring)."""
+    """Any part of the tracking number, order id, customer name or email (case-insensitive).
+
+    A pasted number is found through the same trigram index as a word, so its last digits or
+    a middle part find it too; grid_page puts the exact number (or order id) first.
+    """
+    q = search_text(q)
     number = normalized_number(q)
-    prefix = (Shipment.tracking_number >= number) & (Shipment.tracking_number < number + "\uffff")
-    by_order = (Shipment.order_id >= q) & (Shipment.order_id < q + "\uffff")
-    if NUMBER_LIKE.match(number):
-        # Two index ranges, found first (a handful of ids), then ordered; never a scan.
-        found = merchant_shipments(merchant_id).select(Shipment.id).where(prefix | by_order)
-        return Shipment.id.in_(found)
+    if not q:
+        return None
     if many_matches(q, number, merchant_id):
         return like_condition(q, number)  # tested row by row while walking the grid's order
     # Few matches: found through the trigram index (LIKE on short terms: one pass over the
@@ -165,10 +171,18 @@ def search_condition(q: str, merchant_id: int):
     return Shipment.id.in_(merchant_shipments(merchant_id).select(Shipment.id).where(matching))
 
 
+def exact_condition(q: str):
+    """The rows whose whole tracking number or order id is the search text (shown first)."""
+    q = search_text(q)
+    number = normalized_number(q)
+    orders = [q, f"#{q}"]
+    return (Shipment.tracking_number == number) | Shipment.order_id.in_(orders)
+
+
 def search_sorts_matches(q: str, merchant_id: int) -> bool:
     """Whether the search finds few rows, to sort in one query, rather than walking the order."""
-    number = normalized_number(q)
-    return bool(NUMBER_LIKE.match(number)) or not many_matches(q, number, merchant_id)
+    q = search_text(q)
+    return not many_matches(q, normalized_number(q), merchant_id)
 
 
 def normalized_number(q: str) -> str:
@@ -198,7 +212,7 @@ def filter_conditions(grid: GridFilter, merchant_id: int) -> list:
         (grid.stalled, lambda: Shipment.stalled == True),  # noqa: E712 (SQL, not Python)
     ]
     conditions = [make() for value, make in optional if value]
-    return [c for c in conditions if c is not None]
+    return [c for c in conditions if c is not None]  # a search of only "#" narrows nothing
 
 
 def _ship_date(grid: GridFilter):

@@ -118,7 +118,12 @@ def _live_refused():
 def index():
     """The grid page; htmx requests get only the grid partial (tabs, filters, table, pager)."""
     grid = GridFilter.from_args(request.args)
-    return render("shipments/index.html", "shipments/_results.html", **grid_context(grid))
+    body, status, headers = render(
+        "shipments/index.html", "shipments/_results.html", **grid_context(grid)
+    )
+    if wants_partial():  # the address bar shows the view without the form's empty fields
+        headers["HX-Push-Url"] = url_for("shipments.index", **grid.to_args(after=grid.after))
+    return body, status, headers
 
 
 @bp.get("/live")

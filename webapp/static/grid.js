@@ -54,7 +54,8 @@
       if (title) { title.focus(); }
       return;
     }
-    if (target && target.id === "results") { syncFilters(target); }
+    var results = document.getElementById("results"); // the new one: the target was replaced
+    if (results) { syncFilters(results); }
     if (trigger && trigger.hasAttribute && trigger.hasAttribute("data-page-link")) {
       // A new page: start reading at its top, where its summary says which rows these are.
       var summary = document.getElementById("results-summary");
