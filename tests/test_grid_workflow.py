@@ -129,3 +129,12 @@ def test_the_exact_number_or_order_comes_first(app, parcels, merchant_client):
         merchant_client.get("/shipments?q=LX123456785CN", headers=HX).get_data(as_text=True)
     )
     assert exact == ["LX123456785CN"]
+
+
+def test_counts_of_a_very_broad_search_stop_at_a_cap(app, sample, merchant_client, monkeypatch):
+    from webapp import grid_counts
+
+    monkeypatch.setattr(grid_counts, "COUNT_CAP", 2)
+    body = merchant_client.get("/shipments?q=.test", headers=HX).get_data(as_text=True)
+    assert re.search(r'tab-all[^>]*>\s*All <span class="count">2\+</span>', body)
+    assert "of 2+" in body  # "Shipments 1–3 of 2+" never claims an exact total it did not count
