@@ -45,3 +45,21 @@ def test_a_shipment_is_deleted_only_when_confirmed_and_only_the_merchants(app, m
     )
     assert not Shipment.select().where(Shipment.id == mine.id).exists()
     assert not TrackingEvent.select().exists() and Shipment.get_by_id(theirs.id)
+
+
+def test_the_merchant_timezone_is_used_for_the_dates_shown(app, merchant_client):
+    from datetime import datetime
+
+    add(merchant_id(), "TZ0001", last_event_at=datetime(2026, 11, 20, 23, 30))
+    token = csrf_from(merchant_client, "/account")
+    assert 'id="timezone-name"' in merchant_client.get("/account").get_data(as_text=True)
+    merchant_client.post(
+        "/shipments/timezone", data={"timezone": "Nowhere/Else", "csrf_token": token}
+    )
+    assert Merchant.get_by_id(merchant_id()).timezone == "UTC"
+    merchant_client.post(
+        "/shipments/timezone", data={"timezone": "Europe/Berlin", "csrf_token": token}
+    )
+    assert Merchant.get_by_id(merchant_id()).timezone == "Europe/Berlin"
+    grid = merchant_client.get("/shipments", headers=HX).get_data(as_text=True)
+    assert "2026-11-21 00:30" in grid and "2026-11-20 23:30" not in grid

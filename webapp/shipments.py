@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from jobs.carriers import known_carriers
@@ -17,9 +17,9 @@ from webapp.grid_query import (
     merchant_shipments,
 )
 from webapp.htmx import render, wants_partial
-from webapp.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
+from webapp.models import FOLLOWUP_STATES, Merchant, Shipment, Upload, utcnow
 from webapp.query_budget import TOO_BROAD, TOO_MANY, TooBroad, one_of_few, query_budget
-from webapp.timezones import local_time, merchant_zone_name
+from webapp.timezones import local_time, merchant_zone_name, valid_zone, zone_names
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 PAGE_SIZE = PAGE_ROWS
@@ -41,6 +41,7 @@ def days_since(moment) -> int | None:
 
 bp.add_app_template_global(local_time, "local_time")
 bp.add_app_template_global(merchant_zone_name, "zone_name")
+bp.add_app_template_global(zone_names, "zone_names")
 
 
 def grid_context(grid: GridFilter, selected=()) -> dict:
@@ -169,6 +170,19 @@ def _changed_since(since, visible):
     return Shipment.id.in_(visible or [0]) & (
         (Shipment.checked_at >= since) | (Shipment.followup_at >= since)
     )
+
+
+@bp.post("/timezone")
+@login_required
+def set_timezone():
+    """Save the merchant's timezone (the form is on the Account page)."""
+    name = request.form.get("timezone", "").strip()
+    if valid_zone(name):
+        Merchant.update(timezone=name).where(Merchant.id == current_user.id).execute()
+        flash(f"Dates are now shown in {name}.")
+    else:
+        flash("That is not a timezone we know; pick one from the list, e.g. Europe/London.")
+    return redirect(url_for("account.index") + "#timezone", 303)
 
 
 # The detail and follow-up views register on this blueprint.
