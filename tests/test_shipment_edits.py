@@ -63,3 +63,9 @@ def test_the_merchant_timezone_is_used_for_the_dates_shown(app, merchant_client)
     assert Merchant.get_by_id(merchant_id()).timezone == "Europe/Berlin"
     grid = merchant_client.get("/shipments", headers=HX).get_data(as_text=True)
     assert "2026-11-21 00:30" in grid and "2026-11-20 23:30" not in grid
+
+
+def test_the_digest_page_shows_a_readable_schedule_in_the_merchant_timezone(app, merchant_client):
+    Merchant.update(timezone="Europe/Berlin").where(Merchant.id == merchant_id()).execute()
+    page = merchant_client.get("/settings/digest").get_data(as_text=True)
+    assert "Every day at 07:00 (Europe/Berlin); next on" in page and "0 6 * * *" not in page

@@ -8,6 +8,7 @@ from wtforms.validators import Length, Optional, Regexp
 
 from webapp.htmx import render
 from webapp.models import Merchant
+from webapp.timezones import describe_schedule, merchant_zone_name
 
 bp = Blueprint("digest_settings", __name__, url_prefix="/settings/digest")
 
@@ -45,5 +46,6 @@ def edit():
         merchant=merchant,
         smtp_ready=bool(current_app.config.get("SMTP_HOST")),
         send_at=current_app.config.get("DIGEST_CRON"),
+        schedule=describe_schedule(current_app.config["DIGEST_CRON"], merchant_zone_name()),
     )
     return body, status, headers

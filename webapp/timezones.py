@@ -42,3 +42,23 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """`moment` (naive UTC) formatted in the logged-in merchant's timezone; '' when None."""
     local = to_local(moment, merchant_zone_name())
     return local.strftime(fmt) if local else ""
+
+
+def describe_schedule(cron: str, zone_name: str, now: datetime | None = None) -> str:
+    """A cron expression (UTC) as a person reads it, e.g. 'every day at 07:00 (Europe/Berlin);
+    next on Wednesday 2 December at 07:00'."""
+    from croniter import croniter
+
+    now = now or datetime.now(UTC)
+    try:
+        runs = croniter(cron, now.astimezone(UTC))
+        first, second = runs.get_next(datetime), runs.get_next(datetime)
+    except (ValueError, KeyError):
+        return f"on the schedule “{cron}” (UTC)"
+    local = first.astimezone(zone(zone_name))
+    at = local.strftime("%H:%M")
+    gap = second - first
+    every = {86400: f"every day at {at}", 3600: "every hour", 604800: f"every week at {at}"}
+    rhythm = every.get(int(gap.total_seconds()), f"at {at}")
+    when = f"{local.strftime('%A')} {local.day} {local.strftime('%B')} at {at}"
+    return f"{rhythm} ({zone_name}); next on {when}"
