@@ -291,3 +291,18 @@ def test_other_pages_have_no_serious_accessibility_violations(app, open_page, ax
     page.goto(path)
     no_serious_violations(page, axe_source, path)
     shot(page, f"h14-{path.strip('/').replace('/', '-')}")
+
+
+def test_set_the_carrier_by_hand_from_the_detail_panel(app, open_page, axe_source):
+    page = open_page(DESKTOP)
+    sign_up_and_upload(page, app)
+    open_grid(page)
+    page.locator("#results a.detail-link").first.click()
+    panel = page.locator("#detail")
+    panel.get_by_text("Set it by hand").click()
+    panel.get_by_label("Carrier", exact=True).select_option("royal-mail")
+    no_serious_violations(page, axe_source, "set carrier")
+    panel.get_by_role("button", name="Save and re-check").click()
+    expect(panel.locator(".facts")).to_contain_text("Royal Mail")
+    shot(page, "h15-carrier-set")
+    assert Shipment.select().where(Shipment.carrier == "royal-mail").count() == 1
