@@ -138,3 +138,21 @@ def test_counts_of_a_very_broad_search_stop_at_a_cap(app, sample, merchant_clien
     body = merchant_client.get("/shipments?q=.test", headers=HX).get_data(as_text=True)
     assert re.search(r'tab-all[^>]*>\s*All <span class="count">2\+</span>', body)
     assert "of 2+" in body  # "Shipments 1–3 of 2+" never claims an exact total it did not count
+
+
+def test_live_poll_shows_a_change_stamped_just_before_the_previous_poll(app, merchant_client):
+    from datetime import timedelta
+
+    from webapp.models import utcnow
+
+    me = merchant_id()
+    row = add(me, "LATE0001", status="in_transit")
+    poll = utcnow()
+    # A resolve batch stamped the row before that poll, but committed after it had read.
+    Shipment.update(
+        status="delivered", reason="delivered", checked_at=poll - timedelta(seconds=8)
+    ).where(Shipment.id == row.id).execute()
+    body = merchant_client.get(
+        "/shipments/live", query_string={"since": poll.isoformat(), "visible": [row.id]}, headers=HX
+    ).get_data(as_text=True)
+    assert f'<tr id="row-{row.id}" class="row-delivered"' in body

@@ -1,6 +1,6 @@
 """The shipments grid: tabs with counts, search, filters, sorts, keyset pages, live updates."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -25,6 +25,7 @@ bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 PAGE_SIZE = PAGE_ROWS
 HIGHLIGHT = {"alert", "undelivered"}
 LIVE_EVERY, LIVE_IDLE_EVERY = "2s", "5s"  # while jobs run / afterwards (scheduled checks)
+LIVE_OVERLAP = timedelta(seconds=30)  # polls look this much further back (see _since)
 
 
 def home():
@@ -160,10 +161,13 @@ def live():
 
 
 def _since(text):
+    """The previous poll's time, less LIVE_OVERLAP: a writer stamps `checked_at` before its
+    transaction commits (a resolve batch holds one for a while), so a change stamped just
+    before a poll may only become visible after it; the overlap shows it at the next one."""
     try:
-        return datetime.fromisoformat(text)
+        return datetime.fromisoformat(text) - LIVE_OVERLAP
     except ValueError:
-        return utcnow()
+        return utcnow() - LIVE_OVERLAP
 
 
 def _changed_since(since, visible):

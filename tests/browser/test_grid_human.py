@@ -163,14 +163,16 @@ def test_live_updates_after_the_import_do_not_disturb_typing(app, open_page):
     open_grid(page)
     search = page.get_by_label("Search", exact=True)
     search.click()
-    search.press_sequentially("zz", delay=50)  # typing, not yet paused long enough to search
+    search.press_sequentially("SBXTRANS", delay=80)  # typing: a search fires at each pause
+    settled(page)
+    search.press_sequentially("IT", delay=80)  # and the merchant goes on typing
     moving = Shipment.get(Shipment.tracking_number == "SBXTRANSITMOVING003")
     Shipment.update(status="delivered", reason="delivered", checked_at=utcnow()).where(
         Shipment.id == moving.id
     ).execute()  # as a scheduled check would, long after the import ended
     row = page.locator(f"#row-{moving.id}")
     expect(row.locator(".col-status .badge")).to_contain_text("Delivered", timeout=15_000)
-    expect(search).to_have_value("zz")
+    expect(search).to_have_value("SBXTRANSIT")
     assert page.evaluate("document.activeElement.id") == "grid-q"
     shot(page, "h06-live-update")
 
