@@ -51,6 +51,8 @@ def load(rows: int) -> float:
 
 
 def _spread_statuses(merchant_id):
+    from peewee import SQL, NodeList  # peewee's % is LIKE: the modulo is written out
+
     from webapp.models import Shipment, db
 
     base = datetime(2026, 11, 30, 12, 0)
@@ -62,7 +64,10 @@ def _spread_statuses(merchant_id):
                 needs_action=status in ("undelivered", "alert", "returned"),
                 last_event_at=base - timedelta(hours=7 * k),
                 checked_at=base,
-            ).where(Shipment.merchant == merchant_id, Shipment.id % len(STATUSES) == k).execute()
+            ).where(
+                Shipment.merchant == merchant_id,
+                NodeList((Shipment.id, SQL("%"), len(STATUSES))) == k,
+            ).execute()
     if not db.obj.__class__.__name__.startswith("Sqlite"):
         db.execute_sql("VACUUM ANALYZE shipment")
     else:
