@@ -83,7 +83,7 @@ def merchant_carriers(merchant_id: int) -> list:
     return list(codes)
 
 
-COUNT_CAP = 5000  # a filtered view counts exactly up to this many rows, then says "5,000+"
+COUNT_CAP = 1000  # a filtered view counts exactly up to this many rows, then says "1,000+"
 
 
 def view_counts(merchant_id: int, grid: GridFilter) -> dict:
