@@ -51,11 +51,15 @@ def load(rows: int) -> float:
 
 
 def _spread_statuses(merchant_id):
-    from peewee import SQL, NodeList  # peewee's % is LIKE: the modulo is written out
+    from peewee import SQL, NodeList, fn  # peewee's % is LIKE: the modulo is written out
 
     from webapp.models import Shipment, db
 
     base = datetime(2026, 11, 30, 12, 0)
+    postgres = not db.obj.__class__.__name__.startswith("Sqlite")
+    modulo = (fn.MOD if postgres else lambda a, b: NodeList((a, SQL("%"), b)))(
+        Shipment.id, len(STATUSES)
+    )
     with db.atomic():
         for k, status in enumerate(STATUSES):
             Shipment.update(
