@@ -70,7 +70,7 @@ def _spread_statuses(merchant_id):
                 checked_at=base,
             ).where(
                 Shipment.merchant == merchant_id,
-                NodeList((Shipment.id, SQL("%"), len(STATUSES))) == k,
+                modulo == k,
             ).execute()
     if not db.obj.__class__.__name__.startswith("Sqlite"):
         db.execute_sql("VACUUM ANALYZE shipment")
