@@ -55,6 +55,8 @@ DEFAULTS = {
     "ALLOW_PRIVATE_URLS": False,
     "WEBHOOK_TIMEOUT_SECONDS": 15.0,
     "API_RATE_PER_MINUTE": 120,  # requests per API token per minute
+    "GRID_QUERY_SECONDS": 3.0,  # longest a grid request may query before "narrow the search"
+    "GRID_REQUESTS_PER_MERCHANT": 3,  # grid requests one merchant may run at once per process
     **TIME_RULES,
 }
 

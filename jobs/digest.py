@@ -123,7 +123,8 @@ def _exceptions_xlsx(merchant_id: int, settings) -> bytes:
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:
-        write_xlsx(report_rows(exceptions(merchant_id, settings)), path)
+        zone = Merchant.select(Merchant.timezone).where(Merchant.id == merchant_id).scalar()
+        write_xlsx(report_rows(exceptions(merchant_id, settings), zone=zone), path)
         with open(path, "rb") as workbook:
             return workbook.read()
     finally:

@@ -23,7 +23,7 @@ COLUMNS = [
     ("Reason", 24),
     ("Explanation and recommended action", 60),
     ("Last event", 40),
-    ("Last event time (UTC)", 18),
+    ("Last event time", 18),
     ("Last location", 20),
     ("Days since last event", 10),
     ("Days in transit", 10),
@@ -36,7 +36,7 @@ COLUMNS = [
 ]
 HEADER = [name for name, _ in COLUMNS]
 STATUS_COLUMN = HEADER.index("Status")
-TIME_COLUMN = HEADER.index("Last event time (UTC)")
+TIME_COLUMN = HEADER.index("Last event time")
 FOLLOWUP_LABELS = {state: state.capitalize() for state in FOLLOWUP_STATES}
 PRESETS = ("exceptions",)
 # The Exceptions report lists the most urgent first: what the merchant must act on today.
@@ -61,12 +61,32 @@ def exceptions(merchant_id: int, settings=None, now: datetime | None = None):
     )
 
 
-def report_rows(query, now: datetime | None = None) -> Iterator[list]:
-    """One list of cell values per shipment of `query`, in HEADER order, streamed from the DB."""
+def report_rows(query, now: datetime | None = None, zone: str | None = None) -> Iterator[list]:
+    """One list of cell values per shipment of `query`, in HEADER order, streamed from the DB.
+
+    Times are in the merchant's timezone `zone` (an IANA name; UTC when None).
+    """
     now = now or utcnow()
     uploads = _upload_names(query)
     for s in query.select_extend(first_event_at()).iterator():
-        yield _row(s, uploads, now)
+        row = _row(s, uploads, now)
+        if zone and s.last_event_at:
+            row[LAST_EVENT_COLUMN] = _local(row[LAST_EVENT_COLUMN], zone)
+        yield row
+
+
+LAST_EVENT_COLUMN = TIME_COLUMN  # in the merchant timezone (Account page)
+
+
+def _local(moment: datetime, zone: str) -> datetime:
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    try:
+        target = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        return moment
+    return moment.replace(tzinfo=UTC).astimezone(target).replace(tzinfo=None)
 
 
 def first_event_at():
@@ -141,7 +161,7 @@ def days_in_transit(s, now) -> int | None:
 
 
 def text_cells(row: list) -> list:
-    """The row as CSV cells: times as 'YYYY-MM-DD HH:MM:SS' (UTC), nothing as empty."""
+    """The row as CSV cells: times as 'YYYY-MM-DD HH:MM:SS', nothing as empty."""
     return [
         v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime) else ("" if v is None else v)
         for v in row

@@ -58,7 +58,7 @@ def test_status_tab_is_a_partial_for_htmx_and_a_page_otherwise(app, merchant_cli
     run_jobs(app)
     partial = merchant_client.get("/shipments?status=alert", headers={"HX-Request": "true"})
     body = partial.get_data(as_text=True)
-    assert "<html" not in body and 'id="grid"' in body
+    assert "<html" not in body and 'id="results"' in body
     assert "SBXALERTLOST01" in body and "SBXDELIVERED01" not in body
     assert 'class="row-alert hot"' in body
     assert "HX-Request" in partial.headers["Vary"]

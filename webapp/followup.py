@@ -1,12 +1,17 @@
 """The follow-up workflow: mark parcels contacted or resolved, one at a time or in bulk."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import json
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from playhouse.shortcuts import chunked
+from werkzeug.datastructures import CombinedMultiDict
 
+from jobs.queues import redis_connection
 from jobs.schedule import enqueue_due
 from webapp.grid_query import GridFilter, shipments_in_view
-from webapp.htmx import wants_partial
+from webapp.htmx import render, wants_partial
 from webapp.models import FOLLOWUP_STATES, Shipment, db, utcnow
 from webapp.shipment_detail import detail_context, merchant_shipment
 from webapp.shipments import HIGHLIGHT, bp, grid_context
@@ -15,6 +20,8 @@ NOTE_LIMIT = 2000
 BULK_ACTIONS = {"recheck", "contacted", "resolved"}
 RECHECK_ENQUEUE_LIMIT = 10_000  # the sweep enqueues the rest: they are all due now
 CHANGED = {"HX-Trigger": "grid-changed"}
+UNDO_SECONDS = 15 * 60  # how long "Undo" stays possible after a bulk mark
+UNDO_LIMIT = 200_000  # larger marks are confirmed but cannot be undone
 
 
 @bp.post("/<int:shipment_id>/followup")
@@ -61,35 +68,106 @@ def recheck(chosen) -> int:
     return changed
 
 
-def mark(chosen, state: str) -> int:
-    """Set the follow-up state of the chosen shipments."""
+def mark(chosen, state: str) -> tuple[int, str | None]:
+    """Set the follow-up state of the chosen shipments; returns (count, undo token or None)."""
     subquery = chosen.select(Shipment.id)
     with db.atomic():
-        return (
+        before = _states_before(chosen)
+        done = (
             Shipment.update(followup=state, followup_at=utcnow())
             .where(Shipment.id.in_(subquery))
             .execute()
         )
+    return done, _remember(before) if before is not None else None
+
+
+def _states_before(chosen):
+    """The chosen rows' follow-up states, as {state: [ids]}, or None when too many to keep."""
+    rows = chosen.select(Shipment.id, Shipment.followup).limit(UNDO_LIMIT + 1).tuples()
+    before: dict[str, list[int]] = {}
+    for count, (ident, state) in enumerate(rows.iterator(), start=1):
+        if count > UNDO_LIMIT:
+            return None
+        before.setdefault(state, []).append(ident)
+    return before
+
+
+def _remember(before: dict) -> str:
+    token = secrets.token_urlsafe(12)
+    key = f"parceldesk:undo:{current_user.id}:{token}"
+    redis_connection(current_app.config).set(key, json.dumps(before), ex=UNDO_SECONDS)
+    return token
+
+
+@bp.post("/bulk/undo")
+@login_required
+def bulk_undo():
+    """Put back the follow-up states a bulk mark changed (within UNDO_SECONDS)."""
+    token = request.form.get("undo", "")[:40]
+    key = f"parceldesk:undo:{current_user.id}:{token}"
+    saved = redis_connection(current_app.config).getdel(key) if token.isascii() else None
+    restored = 0
+    if saved:
+        with db.atomic():
+            for state, ids in json.loads(saved).items():
+                if state not in FOLLOWUP_STATES:
+                    continue
+                for batch in chunked(ids, 1000):
+                    restored += (
+                        Shipment.update(followup=state, followup_at=utcnow())
+                        .where(Shipment.merchant == current_user.id, Shipment.id.in_(batch))
+                        .execute()
+                    )
+    message = (
+        f"Undone: {restored} shipment{'s' if restored != 1 else ''} back as before."
+        if saved
+        else "Nothing to undo (it was already undone or is too old)."
+    )
+    return _answer(_view(), message)
+
+
+def _view() -> GridFilter:
+    """The grid's view: htmx sends the filter form's fields, plain forms the action's query."""
+    return GridFilter.from_args(CombinedMultiDict([request.form, request.args]))
+
+
+def _answer(grid, message, **extra):
+    if not wants_partial():
+        flash(message)
+        return redirect(url_for("shipments.index", **grid.to_args(after=grid.after)), 303)
+    kept = request.form.getlist("ids") if request.form.get("scope") != "view" else ()
+    context = grid_context(grid, selected=[int(i) for i in kept if i.isdigit()])
+    body = render_template("shipments/_results.html", message=message, **context, **extra)
+    return body, 200, {**CHANGED, "Vary": "HX-Request"}
 
 
 @bp.post("/bulk")
 @login_required
 def bulk():
-    """Re-check or mark the selected shipments, or every shipment of the filtered view."""
+    """Re-check or mark the selected shipments, or every shipment of the filtered view.
+
+    Marking every shipment of a view asks first (how many, with a button to go on), and every
+    mark can be undone for UNDO_SECONDS.
+    """
     action = request.form.get("action", "")
     if action not in BULK_ACTIONS:
         abort(400)
-    grid = GridFilter.from_args(request.form)
+    grid = _view()
     chosen = _chosen(grid)
-    done = recheck(chosen) if action == "recheck" else mark(chosen, action)
-    message = _message(action, done)
-    if not wants_partial():
-        flash(message)
-        return redirect(url_for("shipments.index", **grid.to_args(after=grid.after)), 303)
-    selected = request.form.getlist("ids") if request.form.get("scope") != "view" else ()
-    context = grid_context(grid, selected=[int(i) for i in selected if i.isdigit()])
-    body = render_template("shipments/_grid.html", message=message, **context)
-    return body, 200, {**CHANGED, "Vary": "HX-Request"}
+    whole_view = request.form.get("scope") == "view"
+    if whole_view and action != "recheck" and request.form.get("confirmed") != "1":
+        return _confirm(grid, action, chosen.count())
+    if action == "recheck":
+        return _answer(grid, _message(action, recheck(chosen)))
+    done, undo = mark(chosen, action)
+    return _answer(grid, _message(action, done), undo=undo)
+
+
+def _confirm(grid, action, count):
+    """The view again, with the question and a button that repeats the action, confirmed."""
+    confirm = {"action": action, "count": count}
+    context = grid_context(grid)
+    return render("shipments/index.html", "shipments/_results.html", confirm=confirm, **context)
 
 
 def _message(action, done):

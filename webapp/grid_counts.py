@@ -12,7 +12,7 @@ from threading import Lock
 
 from peewee import fn
 
-from webapp.grid_query import status_counts
+from webapp.grid_query import STATUSES, GridFilter, shipments_in_view, status_counts
 from webapp.models import Merchant, Shipment, Upload
 
 MAX_AGE = 60.0  # seconds
@@ -56,3 +56,53 @@ def tab_counts(merchant_id: int) -> dict:
             _cache.clear()
         _cache[merchant_id] = (version, now, counts)
     return dict(counts)
+
+
+_carriers: dict[int, tuple[tuple, float, list]] = {}
+
+
+def merchant_carriers(merchant_id: int) -> list:
+    """The carrier codes among the merchant's shipments, re-read when its data version moved."""
+    version = data_version(merchant_id)
+    now = time.monotonic()
+    cached = _carriers.get(merchant_id)
+    if version is not None and cached and cached[0] == version and now - cached[1] < MAX_AGE:
+        return list(cached[2])
+    # The overview's index (merchant, needs_action, carrier, followup) holds every carrier.
+    codes = [
+        code
+        for (code,) in Shipment.select(Shipment.carrier)
+        .where(Shipment.merchant == merchant_id, Shipment.carrier.is_null(False))
+        .distinct()
+        .tuples()
+    ]
+    with _lock:
+        if len(_carriers) >= MAX_MERCHANTS:
+            _carriers.clear()
+        _carriers[merchant_id] = (version, now, codes)
+    return list(codes)
+
+
+COUNT_CAP = 1000  # a filtered view counts exactly up to this many rows, then says "1,000+"
+
+
+def view_counts(merchant_id: int, grid: GridFilter) -> dict:
+    """The tab counts of the view: every tab under the same search and filters as the grid.
+
+    Counting every match of a common word in a million rows costs seconds, so the view's rows
+    are read up to COUNT_CAP (status and follow-up only, stopping there): below it the counts
+    are exact, above it "All" says COUNT_CAP+ and the status tabs say they were not counted.
+    """
+    if not grid.filtered():
+        return tab_counts(merchant_id)
+    everywhere = shipments_in_view(merchant_id, GridFilter(**{**grid.__dict__, "status": "all"}))
+    columns = (Shipment.status, Shipment.needs_action, Shipment.followup)
+    rows = list(everywhere.select(*columns).limit(COUNT_CAP + 1).tuples())
+    if len(rows) > COUNT_CAP:
+        return {"all": COUNT_CAP, "capped": True}
+    counts = {key: 0 for key, _ in STATUSES}
+    for status, *_ in rows:
+        counts[status] = counts.get(status, 0) + 1
+    counts["all"] = len(rows)
+    counts["needs_action"] = sum(1 for _, flagged, f in rows if flagged and f != "resolved")
+    return counts

@@ -3,10 +3,18 @@
 from datetime import date, datetime
 
 from jobs.classify import STATUSES
-from webapp.grid_query import SORTS, GridFilter, search_sorts_matches, shipments_in_view
+from webapp.grid_query import (
+    SORTS,
+    GridFilter,
+    exact_condition,
+    search_sorts_matches,
+    search_text,
+    shipments_in_view,
+)
 from webapp.models import Shipment
 
 STATUS_KEYS = {key for key, _ in STATUSES}
+EXACT_MAX = 20  # exact matches shown first (one number; an order id can span a few parcels)
 
 
 def encode_cursor(shipment, sort: str) -> str:
@@ -63,6 +71,11 @@ def grid_page(merchant_id: int, grid: GridFilter, size: int):
         column = None
     cursor = decode_cursor(grid.after, grid.sort) if grid.after else None
     base = shipments_in_view(merchant_id, grid)
+    exact = []
+    if search_text(grid.q):  # the exact number or order id first, then the rest in order
+        exact = list(base.where(exact_condition(grid.q)).order_by(Shipment.id).limit(EXACT_MAX))
+        if exact:
+            base = base.where(Shipment.id.not_in([row.id for row in exact]))
     if column is None:
         rows = base.where(_id_after(direction, cursor[1])) if cursor else base
         rows = list(rows.order_by(_id_order(direction)).limit(size + 1))
@@ -71,7 +84,8 @@ def grid_page(merchant_id: int, grid: GridFilter, size: int):
     else:
         rows = _two_segments(base, column, direction, cursor, size + 1)
     more = len(rows) > size
-    return rows[:size], encode_cursor(rows[size - 1], grid.sort) if more else ""
+    first = exact if cursor is None else []
+    return first + rows[:size], encode_cursor(rows[size - 1], grid.sort) if more else ""
 
 
 def _two_segments(base, column, direction, cursor, limit):

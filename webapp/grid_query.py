@@ -30,6 +30,15 @@ RUNNING_UPLOADS = ("queued", "parsing", "resolving")
 NUMBER_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9]{8,}$")
 
 
+PAGE_ROWS = 50  # rows per grid page
+TRAIL_SEP, TRAIL_PAGES, TRAIL_CHARS = "|", 20, 2000
+
+
+def _number(text) -> int:
+    text = str(text or "")
+    return min(int(text), 10**9) if text.isdigit() and len(text) < 11 else 0
+
+
 # Days without an update, as (first, last) whole days; the overview's histogram links to these.
 IDLE_BUCKETS = {
     "0-1": (0, 1),
@@ -68,6 +77,8 @@ class GridFilter:
     stalled: bool = False
     uncertain: bool = False  # only statuses inferred from wording no rule knows
     after: str = ""  # keyset cursor: the last row of the previous page
+    start: int = 0  # how many rows come before this page (for "51–100 of 1,234")
+    trail: str = ""  # cursors of the pages before the previous one, for "Previous page"
 
     @classmethod
     def from_args(cls, args) -> "GridFilter":
@@ -86,6 +97,8 @@ class GridFilter:
             stalled=args.get("stalled", "") in ("1", "on", "true"),
             uncertain=args.get("uncertain", "") in ("1", "on", "true"),
             after=args.get("after", "")[:80],
+            start=_number(args.get("start", "")),
+            trail=args.get("trail", "")[:TRAIL_CHARS],
         )
 
     def to_args(self, **changes) -> dict:
@@ -94,12 +107,37 @@ class GridFilter:
         Any change other than the cursor itself starts again at the first page.
         """
         if "after" not in changes:
-            changes["after"] = ""
+            changes.update(after="", start=0, trail="")
         values = asdict(replace(self, **changes))
         values["stalled"] = "1" if values["stalled"] else ""
         values["uncertain"] = "1" if values["uncertain"] else ""
         defaults = {f.name: f.default for f in fields(GridFilter)}
         return {k: v for k, v in values.items() if v not in ("", None, False, defaults[k])}
+
+    def next_args(self, cursor: str, shown: int) -> dict:
+        """Arguments of the page after this one, which ends at `cursor`."""
+        trail = [c for c in self.trail.split(TRAIL_SEP) if c] + ([self.after] if self.after else [])
+        return self.to_args(
+            after=cursor, start=self.start + shown, trail=TRAIL_SEP.join(trail[-TRAIL_PAGES:])
+        )
+
+    def previous_args(self) -> dict:
+        """Arguments of the page before this one (the first page when the trail is lost)."""
+        trail = [c for c in self.trail.split(TRAIL_SEP) if c]
+        if not trail or self.start <= 0:
+            return self.to_args()
+        start = max(0, self.start - PAGE_ROWS)
+        return self.to_args(after=trail[-1], start=start, trail=TRAIL_SEP.join(trail[:-1]))
+
+    def filtered(self) -> bool:
+        """Whether anything besides the tab and the sort narrows the view."""
+        return bool(self.q) or self.filtered_beyond_search()
+
+    def filtered_beyond_search(self) -> bool:
+        """Whether a filter other than the search narrows the view."""
+        return any(
+            (self.carrier, self.idle, self.upload, self.shipped_from, self.shipped_to)
+        ) or bool(self.followup or self.stalled)
 
 
 def merchant_shipments(merchant_id: int):
@@ -113,15 +151,21 @@ def needs_action():
     return (Shipment.needs_action == True) & (Shipment.followup != "resolved")  # noqa: E712
 
 
+def search_text(q: str) -> str:
+    """What the search looks for: the typed text without a leading '#' (order ids)."""
+    return q.strip().lstrip("#").strip()
+
+
 def search_condition(q: str, merchant_id: int):
-    """Tracking number, order id, customer name or email containing `q` (prefix or substring)."""
+    """Any part of the tracking number, order id, customer name or email (case-insensitive).
+
+    A pasted number is found through the same trigram index as a word, so its last digits or
+    a middle part find it too; grid_page puts the exact number (or order id) first.
+    """
+    q = search_text(q)
     number = normalized_number(q)
-    prefix = (Shipment.tracking_number >= number) & (Shipment.tracking_number < number + "\uffff")
-    by_order = (Shipment.order_id >= q) & (Shipment.order_id < q + "\uffff")
-    if NUMBER_LIKE.match(number):
-        # Two index ranges, found first (a handful of ids), then ordered; never a scan.
-        found = merchant_shipments(merchant_id).select(Shipment.id).where(prefix | by_order)
-        return Shipment.id.in_(found)
+    if not q:
+        return None
     if many_matches(q, number, merchant_id):
         return like_condition(q, number)  # tested row by row while walking the grid's order
     # Few matches: found through the trigram index (LIKE on short terms: one pass over the
@@ -130,10 +174,18 @@ def search_condition(q: str, merchant_id: int):
     return Shipment.id.in_(merchant_shipments(merchant_id).select(Shipment.id).where(matching))
 
 
+def exact_condition(q: str):
+    """The rows whose whole tracking number or order id is the search text (shown first)."""
+    q = search_text(q)
+    number = normalized_number(q)
+    orders = [q, f"#{q}"]
+    return (Shipment.tracking_number == number) | Shipment.order_id.in_(orders)
+
+
 def search_sorts_matches(q: str, merchant_id: int) -> bool:
     """Whether the search finds few rows, to sort in one query, rather than walking the order."""
-    number = normalized_number(q)
-    return bool(NUMBER_LIKE.match(number)) or not many_matches(q, number, merchant_id)
+    q = search_text(q)
+    return not many_matches(q, normalized_number(q), merchant_id)
 
 
 def normalized_number(q: str) -> str:
@@ -164,7 +216,7 @@ def filter_conditions(grid: GridFilter, merchant_id: int) -> list:
         (grid.uncertain, lambda: Shipment.status_inferred == True),  # noqa: E712
     ]
     conditions = [make() for value, make in optional if value]
-    return [c for c in conditions if c is not None]
+    return [c for c in conditions if c is not None]  # a search of only "#" narrows nothing
 
 
 def _ship_date(grid: GridFilter):

@@ -71,6 +71,7 @@ class Merchant(BaseModel):
     digest_sent_on = DateField(null=True)  # UTC day of the last digest, so a re-run sends none
     # Carried in every session cookie; replacing it (log-out, password change) ends them all.
     session_token = CharField(max_length=64, default=new_session_token)
+    timezone = CharField(max_length=64, default="UTC")  # IANA name: dates shown, exported, mailed
 
     # flask-login protocol
     is_authenticated = True

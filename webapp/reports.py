@@ -17,6 +17,7 @@ from jobs.reports import (
 )
 from webapp.exports import csv_response
 from webapp.grid_query import GridFilter
+from webapp.timezones import merchant_zone_name
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FORMATS = ("csv", "xlsx")
@@ -35,7 +36,9 @@ def export():
     query = report_query(current_user.id, preset, grid)
     filename = report_filename(fmt, preset, grid)
     if fmt == "csv":
-        return csv_response(filename, HEADER, (text_cells(r) for r in report_rows(query)))
+        return csv_response(
+            filename, HEADER, (text_cells(r) for r in report_rows(query, zone=merchant_zone_name()))
+        )
     return _xlsx_response(filename, query)
 
 
@@ -44,7 +47,7 @@ def _xlsx_response(filename, query):
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:
-        write_report(report_rows(query), "xlsx", path)
+        write_report(report_rows(query, zone=merchant_zone_name()), "xlsx", path)
         handle = open(path, "rb")  # noqa: SIM115 - closed when sent or when the response closes
     finally:
         os.unlink(path)  # the open handle keeps the data until the download is done

@@ -3,6 +3,7 @@
 import logging
 import re
 
+from flask import g, has_request_context
 from peewee import OP, SQL, DatabaseError, Expression, NodeList, PostgresqlDatabase, Value
 
 from webapp.models import Shipment, db
@@ -138,6 +139,16 @@ def many_matches(q: str, number: str, merchant_id: int) -> bool:
     """
     if is_postgres():
         return True
+    key = f"many_matches {merchant_id} {q!r} {number!r}"
+    if has_request_context() and key in g:  # the page and its counts ask the same question
+        return g.get(key)
+    found = _many_matches(q, number, merchant_id)
+    if has_request_context():
+        setattr(g, key, found)
+    return found
+
+
+def _many_matches(q: str, number: str, merchant_id: int) -> bool:
     if _small_account(merchant_id):
         return True
     if not _indexed(q, number):

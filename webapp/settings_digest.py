@@ -10,6 +10,7 @@ from webapp.htmx import render
 from webapp.mail import MAIL_ERRORS, external_url, mail_configured, send_mail
 from webapp.models import Merchant
 from webapp.signup_mail import LINK_HOURS, seal, unseal
+from webapp.timezones import describe_schedule, merchant_zone_name
 
 bp = Blueprint("digest_settings", __name__, url_prefix="/settings/digest")
 DIGEST_LINK = b"digest address"
@@ -96,5 +97,6 @@ def _page(form, merchant, status):
         merchant=merchant,
         smtp_ready=bool(current_app.config.get("SMTP_HOST")),
         send_at=current_app.config.get("DIGEST_CRON"),
+        schedule=describe_schedule(current_app.config["DIGEST_CRON"], merchant_zone_name()),
     )
     return body, status, headers

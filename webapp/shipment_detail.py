@@ -1,13 +1,13 @@
 """One shipment's detail: timeline, carrier link, explanation, status history."""
 
-from flask import abort
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from jobs.carriers import tracking_url
+from jobs.carriers import known_carriers, tracking_url
 from jobs.classify import explain
 from webapp.grid_query import merchant_shipments
-from webapp.htmx import render
-from webapp.models import FOLLOWUP_STATES, Shipment, StatusChange, TrackingEvent, utcnow
+from webapp.htmx import render, wants_partial
+from webapp.models import FOLLOWUP_STATES, Shipment, StatusChange, TrackingEvent, db, utcnow
 from webapp.shipments import bp
 
 TIMELINE_LIMIT = 200
@@ -54,6 +54,7 @@ def detail_context(shipment: Shipment) -> dict:
         "days_since_event": _days(now, shipment.last_event_at),
         "days_in_transit": _days(now.date(), first),
         "followup_states": FOLLOWUP_STATES,
+        "all_carriers": sorted(known_carriers(), key=lambda pair: pair[1].lower()),
     }
 
 
@@ -63,3 +64,49 @@ def detail(shipment_id):
     """A shipment's detail: the side panel for htmx, a page of its own otherwise."""
     shipment = merchant_shipment(shipment_id)
     return render("shipments/detail.html", "shipments/_detail.html", **detail_context(shipment))
+
+
+@bp.post("/<int:shipment_id>/carrier")
+@login_required
+def set_carrier(shipment_id):
+    """Set the carrier by hand (detection could not decide, or decided wrong); re-check now."""
+    shipment = merchant_shipment(shipment_id)
+    carrier = request.form.get("carrier", "")
+    if carrier not in dict(known_carriers()):
+        context = detail_context(shipment)
+        body = render_template("shipments/_detail.html", carrier_error="Pick a carrier.", **context)
+        return body, 422
+    with db.atomic():
+        Shipment.update(
+            carrier=carrier,
+            detected_carrier=shipment.carrier if shipment.carrier != carrier else None,
+            detection_reason=None,
+            next_check_at=utcnow(),
+            claimed_until=None,
+        ).where(Shipment.id == shipment.id).execute()
+    from webapp.followup import CHANGED  # noqa: PLC0415 (followup imports this module)
+
+    if not wants_partial():
+        return redirect(url_for("shipments.detail", shipment_id=shipment.id), 303)
+    context = detail_context(merchant_shipment(shipment_id))
+    return render_template("shipments/_detail.html", **context), 200, CHANGED
+
+
+@bp.post("/<int:shipment_id>/delete")
+@login_required
+def delete(shipment_id):
+    """Delete one shipment with its events and history (the merchant ticked to confirm)."""
+    shipment = merchant_shipment(shipment_id)
+    if request.form.get("confirm") != "1":
+        abort(400)
+    with db.atomic():
+        TrackingEvent.delete().where(TrackingEvent.shipment == shipment.id).execute()
+        StatusChange.delete().where(StatusChange.shipment == shipment.id).execute()
+        Shipment.delete().where(Shipment.id == shipment.id).execute()
+    if not wants_partial():
+        return redirect(url_for("shipments.index"), 303)
+    closed = '<aside id="detail" class="detail-panel" aria-label="Shipment detail" hidden></aside>'
+    row_gone = f'<tr id="row-{shipment.id}" hx-swap-oob="delete"></tr>'
+    from webapp.followup import CHANGED  # noqa: PLC0415
+
+    return closed + f"<template>{row_gone}</template>", 200, CHANGED

@@ -50,3 +50,73 @@ def page(live_server):
 def shot(page, name: str):
     """Save a screenshot of the whole page under tests/browser/artifacts/."""
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+NODE = Path(__file__).resolve().parent / ".node"
+AXE = NODE / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's script, installed from the npm registry into tests/browser/.node once."""
+    if not AXE.exists():
+        import shutil
+        import subprocess
+
+        if shutil.which("npm") is None:
+            pytest.skip("npm is not installed, so axe-core cannot be installed")
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE), "axe-core"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def browser(live_server):
+    """Chromium, for tests that open pages of several sizes."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """open_page(viewport) -> a new page of that size on the live server."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP):
+        context = browser.new_context(base_url=live_server, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def no_serious_violations(page, axe_source, name: str):
+    """Run axe-core on the page; fail on any serious or critical violation, with the details."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source)  # through DevTools: the app's CSP forbids inline scripts
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    details = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in bad
+    ]
+    assert not bad, f"{name}: " + "; ".join(details)
