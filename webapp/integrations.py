@@ -7,6 +7,7 @@ from redis.exceptions import RedisError
 from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from jobs import notify
 from jobs.classify import STATUSES
@@ -29,13 +30,20 @@ class TokenForm(FlaskForm):
     )
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a row of checkboxes (a multi-select list is hard to use with a mouse)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class EndpointForm(FlaskForm):
     url = StringField("Receiver URL", validators=[DataRequired(), Length(max=2000)])
     kind = RadioField(
         "Format", choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()], default="json"
     )
-    statuses = SelectMultipleField(
-        "Only these statuses (none chosen: see above)",
+    statuses = CheckboxesField(
+        "Or only these statuses",
         choices=[SelectChoice(k, v) for k, v in STATUSES],
     )
     needs_action_only = BooleanField("Only parcels that need action", default=True)
