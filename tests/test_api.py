@@ -228,3 +228,17 @@ def test_cli_creates_a_token_printed_alone(app, merchant_client, monkeypatch, ca
     assert app.test_client().get("/api/v1/counts", headers=headers).status_code == 200
     assert ApiToken.get(ApiToken.name == "script").can_write
     assert main(["api-token", "create", "--merchant", "nobody@example.com", "--name", "x"]) == 1
+
+
+def test_set_the_carrier_by_hand_and_delete(api):
+    client, a, b = api
+    shipment = Shipment.get(Shipment.tracking_number == "SBXALERTLOST01")
+    url = f"/api/v1/shipments/{shipment.id}"
+    conforms(client.post(f"{url}/carrier", json={"carrier": "nope"}, headers=a), 422)
+    conforms(client.post(f"{url}/carrier", json={"carrier": "ups"}, headers=b), 404)
+    body = conforms(client.post(f"{url}/carrier", json={"carrier": "ups"}, headers=a), 200)
+    assert body["carrier"] == "ups" and Shipment.get_by_id(shipment.id).claimed_until is None
+    assert client.delete(url, headers=b).status_code == 404
+    assert client.delete(url, headers=a).status_code == 204
+    assert Shipment.get_or_none(Shipment.id == shipment.id) is None
+    conforms(client.get(url, headers=a), 404)

@@ -107,7 +107,7 @@ def _authenticate():
             "This API token is unknown or was revoked.",
             {"WWW-Authenticate": 'Bearer realm="parceldesk", error="invalid_token"'},
         )
-    if request.method not in ("GET", "HEAD") and not found.can_write:
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not found.can_write:
         raise Problem(403, "Forbidden", "This token may only read; create a read+write token.")
     _rate_limit(found)
     g.api_token = found
@@ -258,6 +258,29 @@ def recheck(shipment_id):
     except RedisError:
         pass  # it is due now in the database: the sweep queues it when Redis is back
     return jsonify({"id": shipment.id, "queued": True}), 202
+
+
+@bp.post("/shipments/<int:shipment_id>/carrier")
+def set_carrier(shipment_id):
+    """Set the carrier by hand (as the detail panel does); the shipment is checked again now."""
+    from jobs.carriers import known_carriers
+    from webapp.shipment_detail import assign_carrier
+
+    shipment = _shipment(shipment_id)
+    carrier = _json_object().get("carrier")
+    if carrier not in dict(known_carriers()):
+        raise Problem(422, "Unprocessable Content", "carrier must be a known carrier code.")
+    assign_carrier(shipment, carrier)
+    return jsonify(_item(_shipment(shipment_id)))
+
+
+@bp.delete("/shipments/<int:shipment_id>")
+def delete_shipment(shipment_id):
+    """Delete a shipment with its events and history."""
+    from webapp.shipment_detail import delete_shipment as delete
+
+    delete(_shipment(shipment_id))
+    return "", 204
 
 
 def _json_object() -> dict:

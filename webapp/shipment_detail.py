@@ -66,6 +66,26 @@ def detail(shipment_id):
     return render("shipments/detail.html", "shipments/_detail.html", **detail_context(shipment))
 
 
+def assign_carrier(shipment: Shipment, carrier: str) -> None:
+    """Set the carrier by hand (the old one kept as the detected one) and make it due now."""
+    with db.atomic():
+        Shipment.update(
+            carrier=carrier,
+            detected_carrier=shipment.carrier if shipment.carrier != carrier else None,
+            detection_reason=None,
+            next_check_at=utcnow(),
+            claimed_until=None,
+        ).where(Shipment.id == shipment.id).execute()
+
+
+def delete_shipment(shipment: Shipment) -> None:
+    """Delete one shipment with its events and status history."""
+    with db.atomic():
+        TrackingEvent.delete().where(TrackingEvent.shipment == shipment.id).execute()
+        StatusChange.delete().where(StatusChange.shipment == shipment.id).execute()
+        Shipment.delete().where(Shipment.id == shipment.id).execute()
+
+
 @bp.post("/<int:shipment_id>/carrier")
 @login_required
 def set_carrier(shipment_id):
@@ -76,14 +96,7 @@ def set_carrier(shipment_id):
         context = detail_context(shipment)
         body = render_template("shipments/_detail.html", carrier_error="Pick a carrier.", **context)
         return body, 422
-    with db.atomic():
-        Shipment.update(
-            carrier=carrier,
-            detected_carrier=shipment.carrier if shipment.carrier != carrier else None,
-            detection_reason=None,
-            next_check_at=utcnow(),
-            claimed_until=None,
-        ).where(Shipment.id == shipment.id).execute()
+    assign_carrier(shipment, carrier)
     from webapp.followup import CHANGED  # noqa: PLC0415 (followup imports this module)
 
     if not wants_partial():
@@ -99,10 +112,7 @@ def delete(shipment_id):
     shipment = merchant_shipment(shipment_id)
     if request.form.get("confirm") != "1":
         abort(400)
-    with db.atomic():
-        TrackingEvent.delete().where(TrackingEvent.shipment == shipment.id).execute()
-        StatusChange.delete().where(StatusChange.shipment == shipment.id).execute()
-        Shipment.delete().where(Shipment.id == shipment.id).execute()
+    delete_shipment(shipment)
     if not wants_partial():
         return redirect(url_for("shipments.index"), 303)
     closed = '<aside id="detail" class="detail-panel" aria-label="Shipment detail" hidden></aside>'
