@@ -36,16 +36,15 @@ def test_database_uploads_and_secret_are_private(tmp_path, redis_url, loose_umas
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
-    stored = Upload.get().stored_path
+    upload = Upload.get()
+    assert (upload.stored_in, upload.stored_path) == ("db", "")  # the file is in the database
     db.close()
     assert mode(home) == 0o700
     assert mode(home / "secret_key") == 0o600
     for name in ("parceldesk.db", "parceldesk.db-wal", "parceldesk.db-shm"):
         if (home / name).exists() or name == "parceldesk.db":
             assert mode(home / name) == 0o600, name
-    assert mode(home / "uploads") == 0o700
-    assert mode(os.path.dirname(stored)) == 0o700
-    assert mode(stored) == 0o600
+    assert not (home / "uploads").exists()  # nothing of the upload is left on the web host
 
 
 def test_commands_create_files_with_a_private_umask(monkeypatch):

@@ -92,15 +92,15 @@ def test_a_column_of_mostly_junk_is_imported_only_after_a_warning_and_not_rememb
 
 
 def test_cancel_removes_the_pending_upload_and_its_file(app, merchant_client):
-    from pathlib import Path
+    from webapp.models import UploadChunk
 
     url = _mapping_url(merchant_client, SHOPIFY_ORDERS)
-    stored = Path(Upload.get().stored_path)
+    assert UploadChunk.select().count() > 0
     token = csrf_from(merchant_client, url)
     cancel = url.replace("/mapping", "/cancel")
     response = merchant_client.post(cancel, data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"].endswith("/uploads")
-    assert Upload.select().count() == 0 and not stored.exists()
+    assert Upload.select().count() == 0 and UploadChunk.select().count() == 0
     assert "cancelled" in merchant_client.get("/uploads").get_data(as_text=True)
 
 
