@@ -154,7 +154,7 @@ def _many_matches(q: str, number: str, merchant_id: int) -> bool:
     if not _indexed(q, number):
         return _common_in_sample(q, number, merchant_id)
     sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} JOIN shipment ON shipment.id = "
+        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
         f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? "
         f"LIMIT {WALK_AFTER})"
     )
