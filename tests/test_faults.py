@@ -232,7 +232,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, merchant_client, tmp_path)
         upload_csv(merchant_client, CSV)
         worker = start_worker(app, log=log)
         try:
-            assert state.arrived.wait(60), (tmp_path / "worker.log").read_text()
+            assert state.arrived.wait(240), (tmp_path / "worker.log").read_text()
             kill_worker(worker.pid)  # mid-batch: registered, not yet fetched
             assert worker.wait(30) == -signal.SIGKILL
         finally:
