@@ -11,7 +11,7 @@ SAMPLE = (
     "#1001,SBXDELIVERED01,Ann Archer\n"
     "#1002,SBXALERTLOST01,Bob Baker\n"
     "#1003,SBXUNDELIVEREDABSENT01,Cy Cole\n"
-    "#1004,sbx-delivered-01,Ann Archer\n"  # the first row again, written differently
+    "#1004,sbxdelivered01 ,Ann Archer\n"  # the first row again, written differently
     "#1005,9.4001E+21,Dee Dunn\n"  # damaged by a spreadsheet
 )
 
