@@ -33,6 +33,7 @@ def test_teach_a_wording_and_watch_the_parcels_reclassified(app, page):
     reclassify_shipments(me)
 
     page.goto("/shipments")
+    page.locator("details.more-filters > summary").click()  # the filters sit behind one button
     page.get_by_label("Status uncertain").check()
     page.wait_for_url(re.compile(r"uncertain=1"))
     expect(page.locator("#grid a.detail-link")).to_have_count(2)
