@@ -227,6 +227,5 @@ def _upsert(upload, rows) -> int:
         {**defaults, **{k: v for k, v in r.items() if not k.startswith("_")}} for r in rows.values()
     ]
     # psycopg2 reads % as a parameter mark: the LIKE pattern's wildcards are doubled there.
-    suffix = UPSERT.replace("%", "%%") if db.param == "%s" else UPSERT
-    execute_each(Shipment, payload, "INSERT", suffix)
+    execute_each(Shipment, payload, "INSERT", UPSERT)
     return existing

@@ -57,7 +57,8 @@ def execute_each(model, rows: list[dict], verb: str = "INSERT", suffix: str = ""
 
     Peewee builds SQL per row of insert_many, which costs more than the database's work on
     large batches (profiled: half of an import); here the SQL is built once and executed many
-    times with parameters converted by each field. `suffix` is appended (ON CONFLICT ...).
+    times with parameters converted by each field. `suffix` is appended (ON CONFLICT ...) as
+    plain SQL: a literal "%" in it is escaped here for drivers whose placeholder is "%s".
     """
     fields = [model._meta.fields[name] for name in rows[0] if name != "id"]
     columns = [f'"{f.column_name}"' for f in fields]
@@ -68,6 +69,8 @@ def execute_each(model, rows: list[dict], verb: str = "INSERT", suffix: str = ""
     else:
         sql = f"UPDATE {table} SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}"
         fields.append(model._meta.primary_key)
+    if mark == "%s":
+        suffix = suffix.replace("%", "%%")
     params = [[f.db_value(row[f.name]) for f in fields] for row in rows]
     cursor = db.cursor()
     if isinstance(db.obj, PostgresqlDatabase):
