@@ -19,8 +19,14 @@ def normalize(text: str) -> str:
     """Fold case, accents, punctuation and full-width forms, so rules match any spelling."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     if not folded.isascii():
-        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded)).translate(_LETTERS)
     return _NON_WORD.sub(" ", folded).strip()
+
+
+# Letters that are not a base letter plus a mark, so NFKD keeps them: carriers' systems write them
+# both ways ("DAĞITIMDA" folds to "dagitimda", "dağıtımda" to "dagıtımda"; "Przesyłka" and
+# "Przesylka"), so they fold to the ASCII letter the way accents do.
+_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h"})
 
 
 def spaced(char: str) -> bool:
