@@ -4,7 +4,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from operator import add
 
 from jobs.taxonomy import RuleFileError, check_pair, read_json
 
@@ -41,7 +40,7 @@ def spaced(char: str) -> bool:
 
 
 STEM = "*"  # a phrase ending in * matches any word beginning so: "doręcz*" finds "doręczono"
-_STEM_KEY = 3  # characters of a stem's first word that index it (stems are at least this long)
+_STEM_KEY = 3  # a stem word is longer than this: a shorter probe would run its regex on most texts
 
 
 def _needle(phrase: str) -> "str | re.Pattern":
@@ -59,31 +58,6 @@ def _needle(phrase: str) -> "str | re.Pattern":
     return re.compile(head + body + (r"\w*" if stem else "") + tail)
 
 
-def _trigger(phrase: str) -> str:
-    """What must be in the text for the phrase to be worth trying: first two words or chars."""
-    if spaced(phrase[0]):
-        words = phrase.split()
-        if STEM in words[0]:
-            return "~" + words[0].rstrip(STEM)[:_STEM_KEY]
-        if len(words) > 1 and STEM in words[1]:
-            return words[0]
-        return " ".join(words[:2])
-    return phrase[:2] if len(phrase) > 1 and not spaced(phrase[1]) else phrase[0]
-
-
-def _text_triggers(padded: str) -> set[str]:
-    """Every word, word pair and word beginning of a padded text, plus its characters and pairs
-    when it has unspaced scripts."""
-    words = padded.split()
-    triggers = set(words)
-    triggers.update(map(" ".join, zip(words, words[1:], strict=False)))
-    triggers.update("~" + w[:_STEM_KEY] for w in words)
-    if not padded.isascii():  # extra characters or pairs are harmless: nothing is keyed so
-        triggers.update(padded)
-        triggers.update(map(add, padded, padded[1:]))
-    return triggers
-
-
 @dataclass(frozen=True)
 class Rule:
     """One rule group: its outcome, priority and optional outcome when negated."""
@@ -95,28 +69,53 @@ class Rule:
 
 
 class _Index:
-    """Phrases indexed by trigger, so a text only tries the phrases that could occur in it."""
+    """Every phrase of a book, found in a text in one pass.
+
+    Phrases live in an Aho-Corasick automaton (pyahocorasick, C): one scan of the text reports
+    every phrase it contains, whatever the number of phrases. A stem phrase ("doręcz*") is a
+    regular expression; its literal beginning (" dorecz") is in the automaton as its probe, and
+    the expression runs only when the probe is in the text.
+    """
 
     def __init__(self):
-        self.by_trigger: dict[str, list[tuple[str, int]]] = {}
-        self.keys: set[str] = set()
+        self.words: dict[str, tuple[list[int], list[tuple[re.Pattern, int]]]] = {}
+        self._automaton = None
 
     def add(self, phrase: str, value: int) -> None:
-        self.by_trigger.setdefault(_trigger(phrase), []).append((_needle(phrase), value))
-        self.keys.add(_trigger(phrase))
+        needle = _needle(phrase)
+        if isinstance(needle, str):
+            self.words.setdefault(needle, ([], []))[0].append(value)
+        else:
+            head = " " if spaced(phrase[0]) else ""
+            probe = head + phrase.split(STEM)[0]
+            self.words.setdefault(probe, ([], []))[1].append((needle, value))
+        self._automaton = None
 
-    def find(self, padded: str, triggers: set[str]):
-        """Yield (position, needle, value) for each indexed phrase present in the padded text."""
-        for trigger in triggers & self.keys:
-            for needle, value in self.by_trigger[trigger]:
-                if isinstance(needle, str):
-                    position = padded.find(needle)
-                    if position >= 0:
-                        yield position, needle, value
-                else:
-                    found = needle.search(padded)
-                    if found:
-                        yield found.start(), found[0], value
+    @property
+    def automaton(self):
+        if self._automaton is None:
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for key, (plain, stems) in self.words.items():
+                automaton.add_word(key, (len(key), tuple(plain), tuple(stems)))
+            if self.words:
+                automaton.make_automaton()
+            self._automaton = automaton
+        return self._automaton
+
+    def find(self, padded: str):
+        """Yield (position, length, value) for every place an indexed phrase is in the padded
+        text (the caller prefers the leftmost)."""
+        if not self.words:
+            return
+        for end, (length, plain, stems) in self.automaton.iter(padded):
+            for value in plain:
+                yield end - length + 1, length, value
+            for regex, value in stems:
+                found = regex.search(padded, end - length + 1)
+                if found:
+                    yield found.start(), len(found[0]), value
 
 
 class PhraseBook:
@@ -155,34 +154,31 @@ class PhraseBook:
         words = before.split()[-self.window :]
         return any(n in words if spaced(n[0]) else before.endswith(n) for n in self.negators)
 
-    def _masked(self, padded: str) -> tuple[str, set[str]]:
+    def _masked(self, padded: str) -> str:
         """Blank every mask span at once, so overlapping masks cannot undo each other."""
-        triggers = _text_triggers(padded)
-        found = self.masks.find(padded, triggers)
-        spans = sorted((pos, pos + len(needle)) for pos, needle, _ in found)
+        spans = sorted((pos, pos + length) for pos, length, _ in self.masks.find(padded))
         if not spans:
-            return padded, triggers
+            return padded
         chars = list(padded)
         for start, end in spans:
             chars[start:end] = " " * (end - start)
-        masked = "".join(chars)
-        return masked, _text_triggers(masked)
+        return "".join(chars)
 
-    def _candidates(self, padded: str, triggers: set[str]):
+    def _candidates(self, padded: str):
         """(priority, position, phrase length, rule number) of every rule the text matches."""
-        for position, needle, number in self.index.find(padded, triggers):
-            yield self.rules[number].priority, position, len(needle), number
+        rules = self.rules
+        for position, length, number in self.index.find(padded):
+            yield rules[number].priority, position, length, number
         for regex, number in self.regexes:
             found = regex.search(padded)
             if found:
-                yield self.rules[number].priority, found.start(), len(found[0]), number
+                yield rules[number].priority, found.start(), len(found[0]), number
 
     def match(self, text: str) -> tuple[str, str] | None:
         """Return (status, reason) of the highest-priority rule the text matches, or None."""
-        padded = f" {normalize(text)} "
-        padded, triggers = self._masked(padded)
+        padded = self._masked(f" {normalize(text)} ")
         best = min(
-            self._candidates(padded, triggers),
+            self._candidates(padded),
             key=lambda c: (-c[0], c[1], -c[2], c[3]),
             default=None,
         )
