@@ -16,11 +16,14 @@ _COMBINING = re.compile(
 
 def normalize(text: str) -> str:
     """Fold case, accents, punctuation and full-width forms, so rules match any spelling."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = unicodedata.normalize("NFKC", text.translate(_MARKS)).casefold()
     if not folded.isascii():
         folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded)).translate(_LETTERS)
     return _NON_WORD.sub(" ", folded).strip()
 
+
+# Trade marks are symbols, not letters: NFKC would glue "Point™" into the word "pointtm".
+_MARKS = str.maketrans({"™": " ", "®": " ", "℠": " ", "©": " "})
 
 # Letters that are not a base letter plus a mark, so NFKD keeps them: carriers' systems write them
 # both ways ("DAĞITIMDA" folds to "dagitimda", "dağıtımda" to "dagıtımda"; "Przesyłka" and
