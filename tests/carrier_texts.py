@@ -499,5 +499,12 @@ LOOKALIKES = [
     ("Undeclared hazardous material identified in package contents", "alert", "prohibited_item"),
     ("Your item was delivered back to the sender.", "returned", "returned_to_sender"),
     ("The receiver has picked up their package.", "delivered", "delivered"),
+    ("Zugestellt - Sendung beschädigt", "alert", "damaged"),
+    ("Die Zustellung wurde wegen eines Sendungsstopps abgebrochen", "alert", "exception"),
+    ("FALTA FACTURA COMERCIAL", "alert", "customs_issue"),
+    ("Zending wordt niet verwerkt: verzendgegevens ontbreken", "alert", "exception"),
+    ("Objeto bloqueado a pedido do remetente", "alert", "exception"),
+    ("Направлено извещение о посылке", "pick_up", "awaiting_collection"),
+    ("Отказ в приеме на таможню", "alert", "customs_issue"),
     ("Tracking number 123456", None, None),
 ]
