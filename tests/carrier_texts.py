@@ -506,5 +506,14 @@ LOOKALIKES = [
     ("Objeto bloqueado a pedido do remetente", "alert", "exception"),
     ("Направлено извещение о посылке", "pick_up", "awaiting_collection"),
     ("Отказ в приеме на таможню", "alert", "customs_issue"),
+    # Status names of the WooCommerce tracking plugins in their translations, which merchants
+    # see as event texts: available for pick-up, out for delivery, on hold, delivery failure.
+    ("पिकअप के लिए उपलब्ध", "pick_up", "awaiting_collection"),
+    ("डिलीवरी के लिए निकला", "pick_up", "out_for_delivery"),
+    ("Na doručení", "pick_up", "out_for_delivery"),
+    ("Pieejams saņemšanai", "pick_up", "awaiting_collection"),
+    ("Αποτυχία παράδοσης", "undelivered", "attempt_failed"),
+    ("Tilbage til afsender", "returned", "returning"),
+    ("Příprava zásilky k doručení", "in_transit", "in_transit"),
     ("Tracking number 123456", None, None),
 ]
