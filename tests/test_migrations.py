@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -79,10 +80,20 @@ def test_a_fresh_database_gets_every_step(empty):
     assert pending_steps() == []
 
 
-def test_an_old_database_is_upgraded_and_keeps_its_rows(empty):
+def test_an_old_database_is_upgraded_and_keeps_its_rows(empty, monkeypatch):
     old_install(empty)
     assert index_columns(empty, "shipment_needs_action_queue")
+    statements, real = [], type(empty).execute_sql
+
+    def record(self, sql, *args, **kwargs):
+        statements.append(sql)
+        return real(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(type(empty), "execute_sql", record)
     assert [step.version for step in migrate()] == ALL
+    if migrations.is_postgres(empty):  # the app may keep writing while indexes change
+        assert any(s.startswith("CREATE INDEX CONCURRENTLY") for s in statements), statements
+        assert 'DROP INDEX CONCURRENTLY IF EXISTS "shipment_needs_action_queue"' in statements
     assert index_columns(empty, "shipment_needs_action_queue") is None  # the old index dropped
     assert index_columns(empty, "shipment_stalled")[-1] == "stalled"  # rebuilt with its column
     assert index_columns(empty, "shipment_needs_action_queue_v2")
@@ -193,3 +204,30 @@ def test_a_model_without_a_step_is_reported(empty, monkeypatch):
     assert [step.name for step in migrate()] == ["connection table"]
     check_models()
     empty.drop_tables([Connection])
+
+
+def test_up_migrates_before_it_starts_the_processes(empty, database_url, tmp_path, monkeypatch):
+    from webapp import processes
+
+    started = []
+
+    class Exited:
+        pid = 0
+
+        def poll(self):
+            return 0
+
+        def wait(self, timeout=None):
+            return 0
+
+    def spawn(command, env):
+        started.append((command[3], applied_versions()))
+        return Exited()
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(ROOT)  # `python -m webapp.cli` of this checkout
+    monkeypatch.setattr(processes, "_spawn", spawn)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # pytest keeps its handlers
+    settings = {"PARCELDESK_HOME": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"}
+    processes.run_everything(settings, "127.0.0.1", 8000, 1)
+    assert started == [(name, set(ALL)) for name in ("web", "worker", "cron")]
