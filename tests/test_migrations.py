@@ -192,18 +192,20 @@ def test_auto_migrate_lets_the_app_migrate_itself(empty, database_url, tmp_path)
 
 
 def test_a_model_without_a_step_is_reported(empty, monkeypatch):
-    class Connection(BaseModel):
+    class FutureThing(BaseModel):
         pass
 
     migrate()
-    monkeypatch.setattr(migrations, "MODELS", [*MODELS, Connection])
-    with pytest.raises(SchemaNotCurrent, match="no migration step creates the table.* connection"):
+    monkeypatch.setattr(migrations, "MODELS", [*MODELS, FutureThing])
+    with pytest.raises(
+        SchemaNotCurrent, match="no migration step creates the table.* future_thing"
+    ):
         check_models()
-    steps = [*STEPS, Step(max(ALL) + 1, "connection table", migrations.tables(Connection))]
+    steps = [*STEPS, Step(max(ALL) + 1, "future table", migrations.tables(FutureThing))]
     monkeypatch.setattr(migrations, "STEPS", steps)  # the one line a new model needs
-    assert [step.name for step in migrate()] == ["connection table"]
+    assert [step.name for step in migrate()] == ["future table"]
     check_models()
-    empty.drop_tables([Connection])
+    empty.drop_tables([FutureThing])
 
 
 def test_up_migrates_before_it_starts_the_processes(empty, database_url, tmp_path, monkeypatch):
@@ -231,3 +233,19 @@ def test_up_migrates_before_it_starts_the_processes(empty, database_url, tmp_pat
     settings = {"PARCELDESK_HOME": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"}
     processes.run_everything(settings, "127.0.0.1", 8000, 1)
     assert started == [(name, set(ALL)) for name in ("web", "worker", "cron")]
+
+
+def test_a_failing_step_is_not_recorded_and_runs_again_next_time(empty, monkeypatch):
+    migrate()
+    calls = []
+
+    def fails_once(database):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(migrations, "STEPS", [*STEPS, Step(99, "flaky", fails_once)])
+    with pytest.raises(RuntimeError, match="disk full"):
+        migrate()
+    assert [step.version for step in pending_steps()] == [99]
+    assert [step.version for step in migrate()] == [99]
