@@ -12,7 +12,7 @@ from rq.serializers import JSONSerializer
 
 from jobs.queues import QUEUE_NAMES, embedded_redis, queue
 from webapp import create_app
-from webapp.models import MODELS, db
+from webapp.models import db
 
 PASSWORD = "correct horse battery"
 
@@ -46,10 +46,10 @@ def database_url(request, tmp_path):
 def empty_postgres(url):
     """Drop every table of the PostgreSQL database at `url`, migration records included."""
     from webapp.database import open_database
-    from webapp.migrations import SchemaMigration
+    from webapp.migrations import drop_all
 
     database = open_database(url)
-    database.drop_tables([*MODELS, SchemaMigration], cascade=True, safe=True)
+    drop_all(database)
     return database
 
 

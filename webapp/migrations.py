@@ -313,6 +313,13 @@ class _write_lock:
         return self.transaction.__exit__(*exc)
 
 
+def drop_all(database=None):
+    """Drop every model's table and the migration records (tests and benchmarks start over)."""
+    database = database or db.obj
+    cascade = {"cascade": True} if is_postgres(database) else {}
+    database.drop_tables([*MODELS, SchemaMigration], safe=True, **cascade)
+
+
 def check_models():
     """Raise when a model has no table after migrating: a step that creates it is missing."""
     database = db.obj
