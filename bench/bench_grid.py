@@ -23,7 +23,7 @@ from bench.seed import seed  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.grid_paging import encode_cursor, grid_page  # noqa: E402
 from webapp.grid_query import GridFilter, shipments_matching, status_counts  # noqa: E402
-from webapp.models import MODELS, Merchant, Shipment, db  # noqa: E402
+from webapp.models import Merchant, Shipment, db  # noqa: E402
 
 MERCHANT = 1
 REPEATS = 15
@@ -63,14 +63,13 @@ def _median_ms(action) -> float:
 def _prepare(url: str, n: int) -> float:
     """Seed n shipments unless the SQLite file already holds them; returns seconds spent."""
     from webapp.database import open_database
+    from webapp.migrations import drop_all
 
     database = open_database(url)
     if url.startswith("sqlite") and Shipment.table_exists():
         if Shipment.select().where(Shipment.merchant == MERCHANT).count() == n:
             return 0.0
-    database.drop_tables(
-        MODELS, safe=True, **({} if url.startswith("sqlite") else {"cascade": True})
-    )
+    drop_all(database)
     return seed(MERCHANT, n, url)
 
 

@@ -36,11 +36,12 @@ SQLITE_CACHE_KB = 2000
 
 def populate(url: str, sizes: list[int]) -> list[int]:
     """One merchant per size, each with that many shipments and two events each."""
-    from webapp.database import ensure_schema, open_database
+    from webapp.database import open_database
+    from webapp.migrations import migrate
     from webapp.models import Merchant, Upload, utcnow
 
     open_database(url)
-    ensure_schema()
+    migrate()
     rng, now, ids = random.Random(8), utcnow(), []
     for index, size in enumerate(sizes):
         merchant = Merchant.create(email=f"bench{index}@example.com", password_hash="x")

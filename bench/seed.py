@@ -10,7 +10,8 @@ from peewee import SqliteDatabase
 from playhouse.shortcuts import chunked
 
 from jobs.taxonomy import REASONS
-from webapp.database import ensure_schema, open_database
+from webapp.database import open_database
+from webapp.migrations import migrate
 from webapp.models import Merchant, Shipment, TrackingEvent, Upload, db
 from webapp.search_index import drop_search_index, ensure_search_index
 
@@ -126,7 +127,7 @@ def seed(merchant_id: int, n: int, database_url: str, events_per_shipment: int =
     """Add n shipments (and optionally events) to the merchant; returns the seconds it took."""
     started = time.perf_counter()
     database = open_database(database_url)
-    ensure_schema()
+    migrate()
     rng = random.Random(merchant_id * 7919 + n)
     now = datetime.now().replace(microsecond=0)
     base = Shipment.select().where(Shipment.merchant == merchant_id).count()

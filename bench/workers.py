@@ -45,9 +45,10 @@ def instance(database_url: str | None = None, **settings):
 
 def _empty_postgresql(url):
     from webapp.database import open_database
-    from webapp.models import MODELS, db
+    from webapp.migrations import drop_all
+    from webapp.models import db
 
-    open_database(url).drop_tables(MODELS, cascade=True, safe=True)
+    drop_all(open_database(url))
     db.close()
     db.initialize(None)  # setup() opens it again and creates the tables
 

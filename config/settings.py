@@ -39,6 +39,9 @@ DEFAULTS = {
     "SMTP_STARTTLS": True,
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per process (web threads share them)
     "DB_STALE_TIMEOUT": 300,  # seconds before an idle pooled connection is reopened
+    # Web, worker and other processes apply pending schema migrations at start (one at a time);
+    # false: they refuse to start on an older schema until `parceldesk migrate` has run.
+    "AUTO_MIGRATE": True,
     "SESSION_IDLE_MINUTES": 7 * 24 * 60,  # a session unused this long ends (log in again)
     "SESSION_COOKIE_SECURE": False,  # true behind HTTPS: the browser sends the cookie only there
     "PUBLIC_URL": "",  # e.g. https://track.example.com: absolute links use it, never Host

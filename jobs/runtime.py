@@ -5,7 +5,7 @@ import gc
 from rq import Worker
 
 from config import settings as settings_module
-from webapp.database import ensure_schema, open_database, release_connections
+from webapp.database import open_database, release_connections
 from webapp.models import db
 
 _settings = {}
@@ -27,7 +27,9 @@ def setup() -> dict:
             _settings.get("DB_POOL_SIZE", 10),
             _settings.get("DB_STALE_TIMEOUT", 300),
         )
-        ensure_schema()
+        from webapp.migrations import ensure_current
+
+        ensure_current(_settings.get("AUTO_MIGRATE", True))
     return _settings
 
 

@@ -12,7 +12,7 @@ from rq.serializers import JSONSerializer
 
 from jobs.queues import QUEUE_NAMES, embedded_redis, queue
 from webapp import create_app
-from webapp.models import MODELS, db
+from webapp.models import db
 
 PASSWORD = "correct horse battery"
 
@@ -43,14 +43,22 @@ def database_url(request, tmp_path):
     return os.environ["TEST_DATABASE_URL"]
 
 
+def empty_postgres(url):
+    """Drop every table of the PostgreSQL database at `url`, migration records included."""
+    from webapp.database import open_database
+    from webapp.migrations import drop_all
+
+    database = open_database(url)
+    drop_all(database)
+    return database
+
+
 @pytest.fixture
 def app(tmp_path, database_url, redis_url):
     """The app on a fresh database and an empty Redis."""
     Redis.from_url(redis_url).flushdb()
     if database_url.startswith("postgres"):
-        from webapp.database import open_database
-
-        open_database(database_url).drop_tables(MODELS, cascade=True, safe=True)
+        empty_postgres(database_url)
     app = create_app(
         {
             "PARCELDESK_HOME": str(tmp_path / "home"),

@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
+from tests.conftest import empty_postgres
 from webapp.cli import main
-from webapp.database import ensure_schema, open_database
+from webapp.database import open_database
+from webapp.migrations import migrate
 from webapp.models import (
     MODELS,
     Merchant,
@@ -27,7 +29,7 @@ def target_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'target.db'}"
     url = os.environ["TEST_DATABASE_URL"]
-    open_database(url).drop_tables(MODELS, cascade=True, safe=True)
+    empty_postgres(url)
     db.close()
     return url
 
@@ -37,7 +39,7 @@ def source_url(tmp_path):
     """A SQLite instance holding awkward values: unicode, NULLs, booleans, dates, long texts."""
     url = f"sqlite:///{tmp_path / 'source.db'}"
     open_database(url)
-    ensure_schema()
+    migrate()
     for m in range(3):
         merchant = Merchant.create(email=f"m{m}@example.com", password_hash="x", name="Zoë 张伟")
         upload = Upload.create(merchant=merchant, filename="list.csv", state="done")

@@ -19,8 +19,8 @@ from bench.seed import seed
 from config import settings as settings_module
 from jobs.reports import exceptions, first_event_at
 from jobs.schedule import due_shipments
+from tests.conftest import empty_postgres
 from webapp import create_app, grid_counts
-from webapp.database import open_database
 from webapp.grid_paging import encode_cursor, grid_page
 from webapp.grid_query import (
     SORTS,
@@ -30,7 +30,7 @@ from webapp.grid_query import (
     merchant_shipments,
     shipments_matching,
 )
-from webapp.models import MODELS, Shipment, Upload, db
+from webapp.models import Shipment, Upload, db
 from webapp.overview_query import idle_bars, needs_action_bars, status_bars, transit_bars
 
 MERCHANT = 2  # the merchant whose queries are explained; the others make `merchant = ?` selective
@@ -112,7 +112,7 @@ def seeded(request, tmp_path_factory):
         url = f"sqlite:///{home / 'plans.db'}"
     else:
         url = os.environ["TEST_DATABASE_URL"]
-        open_database(url).drop_tables(MODELS, cascade=True, safe=True)
+        empty_postgres(url)
     app = create_app({"DATABASE_URL": url, "PARCELDESK_HOME": str(home), "SECRET_KEY": "plans"})
     for merchant, rows in ROWS.items():
         seed(merchant, rows, url)

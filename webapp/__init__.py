@@ -12,7 +12,8 @@ from werkzeug.routing import IntegerConverter
 
 from config import settings as settings_module
 from jobs import runtime
-from webapp.database import ensure_schema, open_database
+from webapp.database import open_database
+from webapp.migrations import ensure_current
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +52,7 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     runtime.configure(settings)
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
-    ensure_schema()
+    ensure_current(settings["AUTO_MIGRATE"])
     from jobs.storage import migrate_local_files
 
     migrate_local_files(settings)  # files older versions kept in PARCELDESK_HOME/uploads

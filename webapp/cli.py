@@ -7,10 +7,7 @@ import os
 import sys
 
 from config import settings as settings_module
-
-
-class UserError(Exception):
-    """A mistake of the person at the terminal: one sentence to stderr, exit status 1."""
+from webapp.errors import UserError  # noqa: F401 (commands import it from here)
 
 
 def main(argv=None):

@@ -1,4 +1,4 @@
-"""Operations commands of `parceldesk`: copy-database (from SQLite to PostgreSQL)."""
+"""Operations commands of `parceldesk`: migrate, copy-database (from SQLite to PostgreSQL)."""
 
 import json
 import sys
@@ -10,11 +10,44 @@ CHUNK = 5000
 
 def add_commands(sub):
     """Register the operations commands on the `parceldesk` sub-parser."""
+    mig = sub.add_parser(
+        "migrate",
+        help="apply pending schema migrations",
+        description="Apply the schema migrations the database lacks, each once and in order"
+        " (several at once wait for each other), and print what was applied.",
+    )
+    mig.add_argument(
+        "--json", action="store_true", help='one JSON object: {"applied": [...], "version": N}'
+    )
+    mig.set_defaults(run=run_migrate)
     copy = sub.add_parser("copy-database", help="copy every table into an empty database")
     copy.add_argument("--from", dest="source", required=True, metavar="URL")
     copy.add_argument("--to", dest="target", required=True, metavar="URL")
     copy.add_argument("--chunk", type=int, default=CHUNK, help=f"rows per insert ({CHUNK})")
     copy.set_defaults(run=run_copy_database)
+
+
+def run_migrate(args):
+    """Open the database of the settings, migrate it, and say what was applied."""
+    from config import settings as settings_module
+    from jobs import runtime
+    from webapp.database import open_database
+    from webapp.migrations import applied_versions, check_models, migrate
+
+    settings = settings_module.load()
+    runtime.configure(settings)
+    database = open_database(settings["DATABASE_URL"], pool_size=1)
+    applied = migrate()
+    check_models()
+    version = max(applied_versions(), default=0)
+    database.close()
+    if args.json:
+        steps = [{"version": step.version, "name": step.name} for step in applied]
+        print(json.dumps({"applied": steps, "version": version}))
+        return
+    for step in applied:
+        print(f"applied {step.version}: {step.name}")
+    print(f"schema at version {version}" + ("" if applied else " (nothing to apply)"))
 
 
 def run_copy_database(args):
@@ -30,11 +63,10 @@ def run_copy_database(args):
 
 def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
     """Copy every table of `source_url` into the empty `target_url` in id order; rows per table."""
-    from webapp.database import ensure_schema, open_database
     from webapp.models import MODELS, db
 
-    source = _open_current(source_url, open_database, ensure_schema)
-    target = _open_current(target_url, open_database, ensure_schema)
+    source = _open_current(source_url)
+    target = _open_current(target_url)
     models = sort_models(MODELS)  # parents before children, so foreign keys always resolve
     with target.bind_ctx(models):
         filled = [m.__name__ for m in models if m.select().exists()]
@@ -53,10 +85,13 @@ def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
     return counts
 
 
-def _open_current(url, open_database, ensure_schema):
+def _open_current(url):
     """Open `url` and bring its schema to this version, so both sides have the same columns."""
+    from webapp.database import open_database
+    from webapp.migrations import migrate
+
     database = open_database(url, pool_size=1)
-    ensure_schema()
+    migrate()
     return database
 
 

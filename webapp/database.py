@@ -1,14 +1,10 @@
-"""Open the database named by the settings and bring its schema up to date."""
-
-import re
+"""Open the database named by the settings; helpers for writing to it."""
 
 from peewee import PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
-from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
-from webapp.models import MODELS, Merchant, db
+from webapp.models import db
 from webapp.private_files import private_sqlite_file
-from webapp.search_index import ensure_search_index
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers (the grid) never wait for the import writer
@@ -90,65 +86,3 @@ def release_connections(everything: bool = False):
         database.close()
     if everything and hasattr(database, "close_idle"):
         database.close_idle()  # a job's process is about to exit: hang up cleanly
-
-
-def ensure_schema():
-    """Create missing tables and indexes, and add columns new models gained; safe to repeat."""
-    database = db.obj
-    database.create_tables(MODELS, safe=True)
-    migrator = (PostgresqlMigrator if isinstance(database, PostgresqlDatabase) else SqliteMigrator)(
-        database
-    )
-    for model in MODELS:
-        table = model._meta.table_name
-        present = {c.name for c in database.get_columns(table)}
-        missing = [f for f in model._meta.sorted_fields if f.column_name not in present]
-        if missing:
-            migrate(*(migrator.add_column(table, f.column_name, f) for f in missing))
-    if isinstance(database, SqliteDatabase):
-        never_reuse_merchant_ids(database)
-    ensure_search_index(database)
-
-
-def never_reuse_merchant_ids(database):
-    """Rebuild an older SQLite merchant table with an AUTOINCREMENT key (SQLite's documented
-    12-step table change), so a deleted merchant's id is never handed to a new account.
-
-    Foreign keys are switched off for the swap (dropping the old table must not cascade to
-    every shipment) and checked before the commit; the table is re-read inside the write lock,
-    so two processes starting at once rebuild it only once.
-    """
-    table = Merchant._meta.table_name
-    if "AUTOINCREMENT" in (_table_sql(database, table) or "AUTOINCREMENT").upper():
-        return
-    database.execute_sql("PRAGMA foreign_keys = OFF")
-    try:
-        with database.atomic("IMMEDIATE"):
-            sql = _table_sql(database, table)
-            if "AUTOINCREMENT" in sql.upper():
-                return
-            new_sql, found = re.subn(
-                r'^(CREATE TABLE\s+)"?merchant"?'
-                r'(\s*\(\s*"?id"?\s+INTEGER\s+NOT NULL\s+PRIMARY KEY)',
-                r'\1"merchant__rebuild"\2 AUTOINCREMENT',
-                sql,
-                flags=re.IGNORECASE,
-            )
-            if not found:
-                raise RuntimeError(f"unexpected schema of the {table} table: {sql}")
-            database.execute_sql(new_sql)
-            database.execute_sql(f'INSERT INTO "merchant__rebuild" SELECT * FROM "{table}"')
-            database.execute_sql(f'DROP TABLE "{table}"')
-            database.execute_sql(f'ALTER TABLE "merchant__rebuild" RENAME TO "{table}"')
-            Merchant._schema.create_indexes(safe=True)
-            if database.execute_sql("PRAGMA foreign_key_check").fetchall():
-                raise RuntimeError("rebuilding the merchant table broke a foreign key")
-    finally:
-        database.execute_sql("PRAGMA foreign_keys = ON")
-
-
-def _table_sql(database, table):
-    row = database.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).fetchone()
-    return row[0] if row else None

@@ -47,10 +47,8 @@ def _interrupt(signum, frame):
 
 
 def _migrate_once(env):
-    """Bring the schema up to date before several processes race to do it."""
-    subprocess.run(
-        [sys.executable, "-c", "from webapp.cli import setup; setup()"], env=env, check=True
-    )
+    """`parceldesk migrate`: the schema is current before the web server and workers start."""
+    subprocess.run([sys.executable, "-m", "webapp.cli", "migrate"], env=env, check=True)
 
 
 def _spawn(command, env):
