@@ -131,11 +131,16 @@ def _close(connection, result, error):
 
 
 def enqueue_pull(connection, connection_id: int):
-    """Queue one pull; the job id makes a second request while one waits a no-op."""
-    from jobs.schedule import _job_alive
+    """Queue one pull; the job id makes a second request while one waits (or runs) a no-op.
 
+    A job that Redis still calls "started" while the connection's lease has lapsed died with
+    its worker: it is queued again under the same id.
+    """
     job_id = f"pull-{connection_id}"
-    if _job_alive(connection, job_id):
+    status = _job_status(connection, job_id)
+    if status in ("queued", "deferred", "scheduled"):
+        return None
+    if status == "started" and _leased(connection_id):
         return None
     return queue("imports", connection).enqueue(
         pull,
@@ -144,6 +149,26 @@ def enqueue_pull(connection, connection_id: int):
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
         job_timeout=JOB_TIMEOUT,
+    )
+
+
+def _job_status(connection, job_id):
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    try:
+        return Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status()
+    except NoSuchJobError:
+        return None
+
+
+def _leased(connection_id: int) -> bool:
+    now = utcnow()
+    return (
+        Connection.select()
+        .where(Connection.id == connection_id, Connection.claimed_until > now)
+        .exists()
     )
 
 

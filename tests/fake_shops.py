@@ -10,6 +10,7 @@ replies served before the normal ones (one each), to script throttling and failu
 import base64
 import json
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,6 +59,7 @@ class FakeShopify:
         self.token, self.scopes = token, set(scopes)
         self.faults: list = []
         self.hang_on_call = None  # the n-th GraphQL call never answers (a pull killed mid-way)
+        self.hanging = threading.Event()  # set when that call arrived
         self.calls = 0
         self.server = LoopbackServer(self.handle)
 
@@ -85,6 +87,7 @@ class FakeShopify:
             return Reply.of({"errors": "[API] This action requires merchant approval"}, 403)
         self.calls += 1
         if self.hang_on_call == self.calls:
+            self.hanging.set()
             return Reply(200, b"{}", hang=True)
         if self.faults:
             return self.faults.pop(0)
