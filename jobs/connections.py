@@ -13,7 +13,7 @@ def hint(kind: str, credentials: dict) -> str:
     """What pages show of the credentials: their kind and last 4 characters, never more."""
     secret = (
         {
-            "shopify": credentials.get("token"),
+            "shopify": credentials.get("token") or credentials.get("client_secret"),
             "woocommerce": credentials.get("secret"),
         }.get(kind)
         or credentials.get("password")
@@ -22,7 +22,10 @@ def hint(kind: str, credentials: dict) -> str:
     if not secret:
         return ""
     shown = f"…{secret[-4:]}" if len(secret) > 8 else "…"
-    label = {"shopify": "token", "woocommerce": f"key {credentials.get('key', '')[:7]}…, secret"}
+    label = {
+        "shopify": "token" if credentials.get("token") else "client secret",
+        "woocommerce": f"key {credentials.get('key', '')[:7]}…, secret",
+    }
     return f"{label.get(kind, 'secret')} {shown}"[:40]
 
 

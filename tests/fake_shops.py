@@ -78,7 +78,23 @@ class FakeShopify:
     def requests(self):
         return self.server.requests
 
+    client_id, client_secret = "app-client-id", "app-client-secret"
+
+    def grant(self, request):
+        """The client credentials grant: a form body in, an access token out."""
+        form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
+        wanted = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        if form != wanted:
+            return Reply.of({"error": "invalid_client"}, 400)
+        return Reply.of({"access_token": self.token, "scope": ",".join(sorted(self.scopes))})
+
     def handle(self, request):
+        if request.method == "POST" and request.path == "/admin/oauth/access_token":
+            return self.grant(request)
         if request.method != "POST" or not API_PATH.match(urlsplit(request.path).path):
             return Reply(404, b'{"errors":"Not Found"}')
         if request.headers.get("x-shopify-access-token") != self.token:

@@ -94,3 +94,19 @@ def test_pull_exits_2_and_says_why_when_a_connection_fails(ops, capsys):
 def test_pull_for_an_unknown_merchant(ops, capsys):
     status, _, err = run(capsys, "pull", "--merchant", "nobody@example.com")
     assert status == 1 and "no merchant" in err
+
+
+def test_connect_shopify_with_a_dev_dashboard_apps_client_credentials(ops, capsys):
+    with FakeShopify([shopify_order(1)]) as shop:
+        status, out, err = run(
+            capsys,
+            "connect", "shopify", shop.url, "--merchant", "ops@example.com",
+            "--client-id", "app-client-id", "--secret-stdin",
+            stdin="app-client-secret\n", monkeypatch=ops,
+        )  # fmt: skip
+        assert status == 0, err
+        assert json.loads(out)["credentials"] == "client secret …cret"
+        status, out, err = run(
+            capsys, "connect", "shopify", shop.url, "--merchant", "ops@example.com"
+        )
+    assert status == 1 and "--token-stdin, or --client-id" in err

@@ -126,3 +126,22 @@ def test_the_page_needs_a_log_in_and_htmx_gets_a_redirect(app, client):
     assert client.get("/settings/connections").status_code in (302, 303)
     response = client.get("/settings/connections", headers=HX)
     assert "HX-Redirect" in response.headers or response.status_code in (302, 303, 401)
+
+
+def test_a_shopify_app_by_client_id_and_secret_and_the_help_page(app, merchant_client, allowed):
+    with FakeShopify([shopify_order(1)]) as shop:
+        missing = add(merchant_client, "shopify", url=shop.url)
+        assert missing.status_code == 422
+        assert "or the app&#39;s client ID and secret" in missing.get_data(as_text=True)
+        response = add(
+            merchant_client,
+            "shopify",
+            url=shop.url,
+            client_id="app-client-id",
+            client_secret="app-client-secret",
+        )
+        assert response.status_code == 303
+        run_jobs(app)
+    assert Shipment.select().count() == 1
+    guide = merchant_client.get("/settings/connections/help").get_data(as_text=True)
+    assert "read_orders" in guide and "Read</strong> as the permission" in guide

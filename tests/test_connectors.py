@@ -313,3 +313,24 @@ def test_a_redirect_to_a_private_address_is_refused(merchant, monkeypatch):
         result = pull(connection.id)
     assert "private, loopback" in result["error"]
     assert Shipment.select().count() == 0
+
+
+def test_shopify_dev_dashboard_app_gets_its_token_with_client_credentials(merchant, waits):
+    with FakeShopify([shopify_order(1)]) as shop:
+        good = connect(
+            merchant,
+            "shopify",
+            shop.url,
+            client_id="app-client-id",
+            client_secret="app-client-secret",
+        )
+        result = pull(good.id)
+        grant = shop.requests[0]
+        bad = connect(merchant, "shopify", shop.url, client_id="app-client-id", client_secret="x")
+        with pytest.raises(ConnectorError, match="client ID or secret"):
+            connector_for(bad, runtime.setup()).test()
+    assert result["stored"] == 1 and result["error"] is None
+    assert grant.path == "/admin/oauth/access_token"
+    assert grant.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert shop.requests[1].headers["x-shopify-access-token"] == "shpat_good"
+    assert Connection.get_by_id(good.id).credential_hint == "client secret …cret"

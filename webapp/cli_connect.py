@@ -17,7 +17,11 @@ def add_commands(sub):
     feed.set_defaults(run=run_connect, kind="feed")
     shopify = kinds.add_parser("shopify", help="a Shopify store (Admin API access token)")
     shopify.add_argument("url", metavar="STORE", help="mystore or mystore.myshopify.com")
-    shopify.add_argument("--token-stdin", action="store_true", required=True)
+    shopify.add_argument("--token-stdin", action="store_true", help="Admin API access token")
+    shopify.add_argument(
+        "--client-id", metavar="ID", help="a Dev Dashboard app's client ID (secret on stdin)"
+    )
+    shopify.add_argument("--secret-stdin", action="store_true", help="the app's client secret")
     shopify.set_defaults(run=run_connect, kind="shopify")
     woo = kinds.add_parser("woocommerce", help="a WooCommerce store (REST API keys)")
     woo.add_argument("url")
@@ -44,7 +48,12 @@ def _credentials(args) -> dict:
     from webapp.cli import UserError
 
     if args.kind == "shopify":
-        credentials = {"token": _secret_line()}
+        if args.client_id and args.secret_stdin:
+            credentials = {"client_id": args.client_id.strip(), "client_secret": _secret_line()}
+        elif args.token_stdin and not args.client_id:
+            credentials = {"token": _secret_line()}
+        else:
+            raise UserError("give --token-stdin, or --client-id with --secret-stdin.")
     elif args.kind == "woocommerce":
         credentials = {"key": args.key.strip(), "secret": _secret_line()}
     else:

@@ -1,6 +1,6 @@
 """Settings → Connections: shops and feeds that shipments are pulled from on a schedule."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
@@ -28,7 +28,20 @@ class _Base(FlaskForm):
 
 class ShopifyForm(_Base):
     url = StringField("Store (mystore.myshopify.com)", validators=[DataRequired(), Length(max=300)])
-    token = PasswordField("Admin API access token", validators=[DataRequired(), Length(max=200)])
+    token = PasswordField("Admin API access token", validators=[Optional(), Length(max=200)])
+    client_id = StringField("Or the app's client ID", validators=[Length(max=200)])
+    client_secret = PasswordField("and its client secret", validators=[Optional(), Length(max=200)])
+
+    def validate(self, extra_validators=None):
+        """A token, or a client ID with its secret (Dev Dashboard apps)."""
+        valid = super().validate(extra_validators)
+        if not (self.token.data or (self.client_id.data and self.client_secret.data)):
+            self.token.errors = [
+                *self.token.errors,
+                "Enter the access token, or the app's client ID and secret.",
+            ]
+            return False
+        return valid
 
 
 class WooCommerceForm(_Base):
@@ -47,7 +60,7 @@ class FeedForm(_Base):
 
 FORMS = {"shopify": ShopifyForm, "woocommerce": WooCommerceForm, "feed": FeedForm}
 CREDENTIAL_FIELDS = {
-    "shopify": ("token",),
+    "shopify": ("token", "client_id", "client_secret"),
     "woocommerce": ("key", "secret"),
     "feed": ("username", "password", "header_name", "header_value"),
 }
@@ -104,6 +117,13 @@ def _page(status=200, forms=None, results=None):
 def index():
     """The merchant's connections with their last and next runs, and a form per kind."""
     return _page()
+
+
+@bp.get("/help")
+@login_required
+def guide():
+    """How to give Parceldesk access to a Shopify or WooCommerce store, and what each pulls."""
+    return render_template("settings/connections_help.html")
 
 
 @bp.post("/<kind>")
@@ -177,8 +197,7 @@ def _result(target, result, forms=None):
 
 
 def render_result(target, result):
-    from flask import render_template
-
+    """The one-line result of a connection test (its own swap target)."""
     return render_template("settings/_connection_result.html", target=target, result=result)
 
 

@@ -8,7 +8,7 @@ Retry-After, a THROTTLED error for the points the query needs to be restored.
 
 import json
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from jobs.connectors import base
 from jobs.connectors.base import Connector, ConnectorError
@@ -92,13 +92,49 @@ class ShopifyConnector(Connector):
                 return
             after = info["endCursor"]
 
+    def _token(self) -> str:
+        """The Admin API access token: the one given, or one asked for with the app's client
+        credentials (Dev Dashboard apps; such tokens expire, so each pull asks anew)."""
+        if self.credentials.get("token"):
+            return self.credentials["token"]
+        if getattr(self, "_granted", None):
+            return self._granted
+        body = urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": self.credentials.get("client_id", ""),
+                "client_secret": self.credentials.get("client_secret", ""),
+            }
+        ).encode("ascii")
+        answer = self.request(
+            "POST",
+            f"{self.normalize_url(self.url)}/admin/oauth/access_token",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+            body=body,
+        )
+        if answer.status_code == 404:
+            _refuse_status(404, self.endpoint)
+        if answer.status_code >= 500:
+            raise ConnectorError(f"Shopify answered {answer.status_code}.", transient=True)
+        token = _json(answer).get("access_token") if answer.status_code == 200 else None
+        if not token:
+            raise ConnectorError(
+                "Shopify refused the app's client ID or secret: copy them again from the app's "
+                "settings in the Dev Dashboard (and check the app is installed on this store)."
+            )
+        self._granted = token
+        return token
+
     def _query(self, variables: dict) -> dict:
         """The `data` of one GraphQL request, after waiting out throttling and server errors."""
         body = json.dumps({"query": QUERY, "variables": variables}).encode("utf-8")
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "X-Shopify-Access-Token": self.credentials.get("token", ""),
+            "X-Shopify-Access-Token": self._token(),
         }
         for attempt in range(RETRIES):
             answer = self.request("POST", self.endpoint, headers=headers, body=body)
