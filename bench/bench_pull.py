@@ -1,6 +1,6 @@
 """A Shopify connection's first pull: 10,000 orders from the loopback fake Shopify server.
 
-The pull is jobs.pulls.pull as a warmed-up worker runs it: GraphQL pages of 50 orders, each
+The pull is jobs.pulls.pull as a warmed-up worker runs it: GraphQL pages of 25 orders, each
 page stored through the import path (plausibility gate, detection, merge) with its cursor.
 The floor asks
 the same server for the same pages and only decodes them, so the difference is what storing

@@ -58,6 +58,7 @@ class FakeShopify:
         self.orders = list(orders)
         self.token, self.scopes = token, set(scopes)
         self.faults: list = []
+        self.max_cost = None  # refuse queries whose requested cost is above it, as Shopify does
         self.hang_on_call = None  # the n-th GraphQL call never answers (a pull killed mid-way)
         self.hanging = threading.Event()  # set when that call arrived
         self.calls = 0
@@ -108,6 +109,19 @@ class FakeShopify:
         if self.faults:
             return self.faults.pop(0)
         body = request.json()
+        requested = requested_cost(body["query"], body["variables"]["first"])
+        if self.max_cost is not None and requested > self.max_cost:
+            return Reply.of(
+                {
+                    "errors": [
+                        {
+                            "message": f"Query cost is {requested}, which exceeds the single "
+                            f"query max cost limit ({self.max_cost}).",
+                            "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested},
+                        }
+                    ]
+                }
+            )
         return Reply.of(self.page(body["variables"]))
 
     def page(self, variables: dict) -> dict:
@@ -137,6 +151,13 @@ class FakeShopify:
             },
             "extensions": {"cost": cost(first * 3, 1000)},
         }
+
+
+def requested_cost(query: str, first: int) -> int:
+    """Each order, its address and each possible fulfilment and tracking entry count one point."""
+    fulfillments = int(re.search(r"fulfillments\(first: (\d+)\)", query).group(1))
+    tracking = int(re.search(r"trackingInfo\(first: (\d+)\)", query).group(1))
+    return first * (2 + fulfillments * (1 + tracking))
 
 
 def cost(requested, available, restore=100.0):

@@ -16,7 +16,7 @@ from tests.test_faults import kill_worker, start_worker
 from webapp.auth import create_merchant
 from webapp.models import Connection, Shipment, Upload, utcnow
 
-ORDERS = 300  # six pages of 50
+ORDERS = 150  # six pages of 25
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
@@ -40,9 +40,9 @@ def test_a_worker_killed_mid_pull_loses_nothing_and_doubles_nothing(app, tmp_pat
         finally:
             if worker.poll() is None:
                 kill_worker(worker.pid)
-        assert Shipment.select().count() == 150  # what was stored before the kill stays
+        assert Shipment.select().count() == 75  # what was stored before the kill stays
         killed = Connection.get_by_id(connection.id)
-        assert json.loads(killed.cursor) == {"since": shopify_order(150)["updatedAt"]}
+        assert json.loads(killed.cursor) == {"since": shopify_order(75)["updatedAt"]}
         assert enqueue_due_pulls() == 0  # the dead pull's lease still holds
         Connection.update(claimed_until=utcnow() - timedelta(seconds=1)).execute()
         assert sweep()["pulls_due"] == 1
@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_pull_loses_nothing_and_doubles_nothing(app, tmp_pat
     assert sorted(numbers) == sorted(ups_number(n) for n in range(1, ORDERS + 1))
     uploads = list(Upload.select().order_by(Upload.id))
     assert [u.error for u in uploads] == [INTERRUPTED, None]
-    assert [u.imported for u in uploads] == [150, 150]
+    assert [u.imported for u in uploads] == [75, 75]
     assert uploads[0].state in ("resolving", "done")  # closed, not left "parsing"
     done = Connection.get_by_id(connection.id)
     assert done.last_error is None and done.claimed_until is None

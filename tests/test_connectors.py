@@ -59,7 +59,7 @@ def test_shopify_first_pull_walks_every_page_and_splits_tracking_numbers(merchan
         result = pull(connection.id)
     assert result["error"] is None
     assert result["stored"] == 122 and result["refused"] == 0
-    assert len(shop.requests) == 3  # 50 + 50 + 21 orders
+    assert len(shop.requests) == 5  # 25 × 4 + 21 orders
     two = Shipment.select().where(Shipment.order_id == "#1121")
     assert sorted(s.tracking_number for s in two) == [ups_number(500), ups_number(501)]
     one = Shipment.get(Shipment.tracking_number == ups_number(1))
@@ -143,13 +143,13 @@ def test_shopify_malformed_json_keeps_what_was_stored_and_resumes(merchant, wait
 
         shop.server.handler = broken_second_page
         first = pull(connection.id)
-        assert "not JSON" in first["error"] and first["stored"] == 50
+        assert "not JSON" in first["error"] and first["stored"] == 25
         assert Connection.get_by_id(connection.id).last_error == first["error"]
         shop.server.handler = real
         second = pull(connection.id)
     assert second["error"] is None
     assert sorted(numbers(merchant)) == sorted(ups_number(n) for n in range(1, 121))
-    assert second["stored"] == 70  # the rest; the first page's re-read merged, not doubled
+    assert second["stored"] == 95  # the rest; the first page's re-read merged, not doubled
 
 
 def test_shopify_refused_numbers_are_row_errors_with_reasons(merchant, waits):
@@ -334,3 +334,19 @@ def test_shopify_dev_dashboard_app_gets_its_token_with_client_credentials(mercha
     assert grant.headers["content-type"] == "application/x-www-form-urlencoded"
     assert shop.requests[1].headers["x-shopify-access-token"] == "shpat_good"
     assert Connection.get_by_id(good.id).credential_hint == "client secret …cret"
+
+
+def test_shopify_too_costly_pages_are_halved_and_the_size_that_worked_is_kept(merchant, waits):
+    orders = [shopify_order(n) for n in range(1, 31)]
+    with FakeShopify(orders) as shop:
+        shop.max_cost = 1000  # 25 orders × 112 points and 12 × 112 are refused, 6 × 112 is not
+        connection = connect(merchant, "shopify", shop.url, token="shpat_good")
+        result = pull(connection.id)
+        asked = [r.json()["variables"]["first"] for r in shop.requests]
+        shop.orders.append(shopify_order(31))
+        again = pull(connection.id)
+        asked_again = [r.json()["variables"]["first"] for r in shop.requests[len(asked) :]]
+    assert result["stored"] == 30 and again["stored"] == 1
+    assert asked[:3] == [25, 12, 6] and set(asked[3:]) == {6}
+    assert set(asked_again) == {6}  # the next pull starts at the size that worked
+    assert json.loads(Connection.get_by_id(connection.id).cursor)["page_size"] == 6

@@ -14,8 +14,11 @@ from jobs.connectors import base
 from jobs.connectors.base import Connector, ConnectorError
 
 API_VERSION = "2025-10"
-PAGE_SIZE = 50  # orders per request (Shopify allows 250; a smaller page costs fewer points)
-MIN_PAGE_SIZE = 5
+# Orders per request (Shopify allows 250). A query's requested cost grows with the page times
+# the fulfilments and tracking numbers it may hold, and Shopify refuses one above its single-query
+# maximum: the page is then halved, and the size that worked is kept in the cursor.
+PAGE_SIZE = 25
+MIN_PAGE_SIZE = 1
 RETRIES = 6  # per request: throttling and server errors
 # Adding a fulfilment may not bump the order's updatedAt at once (community reports, see
 # docs/connections.md): each run looks back this far; re-reading an order stores nothing twice.
@@ -30,7 +33,7 @@ QUERY = """query ShippedOrdersSince($first: Int!, $after: String, $search: Strin
       name
       updatedAt
       shippingAddress { firstName lastName countryCodeV2 }
-      fulfillments(first: 20) {
+      fulfillments(first: 10) {
         status
         createdAt
         trackingInfo(first: 10) { number company url }
@@ -71,7 +74,7 @@ class ShopifyConnector(Connector):
         if since:
             start = _parse_time(since) - OVERLAP
             search = f"updated_at:>='{start.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
-        after, size = None, PAGE_SIZE
+        after, size = None, int(cursor.get("page_size") or PAGE_SIZE)
         while True:
             variables = {"first": size, "after": after, "search": search}
             try:
@@ -86,7 +89,10 @@ class ShopifyConnector(Connector):
             rows = [row for order in nodes for row in _rows(order)]
             if nodes and nodes[-1].get("updatedAt"):
                 since = max(since or "", nodes[-1]["updatedAt"])
-            yield self.page(rows, {"since": since} if since else {})
+            saved = {"since": since} if since else {}
+            if size != PAGE_SIZE:
+                saved["page_size"] = size
+            yield self.page(rows, saved)
             info = orders.get("pageInfo") or {}
             if not info.get("hasNextPage") or not info.get("endCursor"):
                 return
@@ -153,7 +159,7 @@ class ShopifyConnector(Connector):
             if "THROTTLED" in codes and attempt + 1 < RETRIES:
                 base.sleep(_throttle_wait(payload))
                 continue
-            if "MAX_COST_EXCEEDED" in codes:
+            if "MAX_COST_EXCEEDED" in codes or _says_too_costly(errors):
                 raise _TooCostly()
             _refuse_errors(codes, errors, payload)
             return payload["data"]
@@ -162,6 +168,11 @@ class ShopifyConnector(Connector):
 
 class _TooCostly(Exception):
     pass
+
+
+def _says_too_costly(errors: list) -> bool:
+    texts = (str(e.get("message", "")) for e in errors if isinstance(e, dict))
+    return any("max cost" in t.lower() for t in texts)
 
 
 def _rows(order: dict) -> list[dict]:
