@@ -1,5 +1,7 @@
 """Creating and describing connections: one place for the Settings page and the CLI."""
 
+import re
+
 from jobs.connectors import ConnectorError, new_connector, normalize_url, seal
 from jobs.outbound import UnsafeURL, check_url
 from webapp.models import Connection, utcnow
@@ -7,6 +9,8 @@ from webapp.models import Connection, utcnow
 MIN_EVERY = 5  # minutes: the shortest schedule a merchant may choose
 MAX_EVERY = 7 * 24 * 60
 DEFAULT_EVERY = 60
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
+RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "cookie"}
 
 
 def hint(kind: str, credentials: dict) -> str:
@@ -41,8 +45,20 @@ def checked_url(kind: str, url: str, settings: dict) -> str:
     return address
 
 
+def checked_credentials(kind: str, credentials: dict) -> dict:
+    """The credentials when they can be sent, else ConnectorError (a feed's header name)."""
+    name = credentials.get("header_name")
+    if kind == "feed" and name:
+        if not HEADER_NAME.fullmatch(name) or name.lower() in RESERVED_HEADERS:
+            raise ConnectorError(f"“{name[:100]}” cannot be used as a header name.")
+        if not credentials.get("header_value"):
+            raise ConnectorError("Enter the header's token, or leave its name empty.")
+    return credentials
+
+
 def create(merchant_id: int, kind: str, url: str, credentials: dict, settings: dict, **options):
     """Save a connection (credentials encrypted), due at once."""
+    checked_credentials(kind, credentials)
     every = int(options.get("every_minutes") or DEFAULT_EVERY)
     if not MIN_EVERY <= every <= MAX_EVERY:
         raise ConnectorError(f"Pull every {MIN_EVERY} to {MAX_EVERY} minutes.")
@@ -63,4 +79,5 @@ def create(merchant_id: int, kind: str, url: str, credentials: dict, settings: d
 def test_new(merchant_id: int, kind: str, url: str, credentials: dict, settings: dict) -> str:
     """Test a connection before saving it: a sentence, or ConnectorError."""
     address = checked_url(kind, url, settings)
+    checked_credentials(kind, credentials)
     return new_connector(kind, address, credentials, settings, merchant_id).test()

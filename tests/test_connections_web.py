@@ -145,3 +145,34 @@ def test_a_shopify_app_by_client_id_and_secret_and_the_help_page(app, merchant_c
     assert Shipment.select().count() == 1
     guide = merchant_client.get("/settings/connections/help").get_data(as_text=True)
     assert "read_orders" in guide and "Read</strong> as the permission" in guide
+
+
+def test_a_feed_header_token_is_sent_and_odd_header_names_are_refused(
+    app, merchant_client, allowed
+):
+    with FakeFeed(FEED) as feed:
+        bad = add(merchant_client, "feed", url=feed.url, header_name="Host", header_value="x")
+        assert bad.status_code == 422 and "cannot be used as a header name" in bad.get_data(
+            as_text=True
+        )
+        good = add(
+            merchant_client, "feed", url=feed.url, header_name="X-Api-Key", header_value="k-123456"
+        )
+        assert good.status_code == 303
+        run_jobs(app)
+        assert feed.requests[-1].headers["x-api-key"] == "k-123456"
+    assert Shipment.select().count() == 2
+
+
+def test_deleting_the_account_removes_its_connections(app, merchant_client, allowed):
+    from tests.conftest import PASSWORD
+
+    with FakeFeed(FEED) as feed:
+        add(merchant_client, "feed", url=feed.url)
+        run_jobs(app)
+    token = csrf_from(merchant_client, "/account")
+    response = merchant_client.post(
+        "/account/delete", data={"confirm": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303
+    assert Connection.select().count() == 0
