@@ -57,6 +57,8 @@ DEFAULTS = {
     # refused unless the operator allows them (a LAN-hosted receiver, the tests).
     "ALLOW_PRIVATE_URLS": False,
     "WEBHOOK_TIMEOUT_SECONDS": 15.0,
+    "CONNECTION_TIMEOUT_SECONDS": 30.0,  # per request to a connected shop or feed
+    "CONNECTION_MAX_BYTES": 20_000_000,  # longest shop API answer read (feeds: MAX_UPLOAD_MB)
     "API_RATE_PER_MINUTE": 120,  # requests per API token per minute
     "GRID_QUERY_SECONDS": 3.0,  # longest a grid request may query before "narrow the search"
     "GRID_REQUESTS_PER_MERCHANT": 3,  # grid requests one merchant may run at once per process

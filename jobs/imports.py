@@ -43,6 +43,11 @@ def import_upload(upload_id: int) -> dict:
     except (FileRefused, storage.FileGone) as refused:
         _refuse(upload_id, str(refused))
         return {"error": str(refused)}
+    return finish(upload_id, counts)
+
+
+def finish(upload_id: int, counts: dict) -> dict:
+    """Write the upload's counts, mark it resolving (or done) and queue its shipments."""
     counts["combined"] = _combined(upload_id)
     state = "resolving" if counts["imported"] + counts["duplicates"] else "done"
     Upload.update(
@@ -51,6 +56,14 @@ def import_upload(upload_id: int) -> dict:
     from jobs.schedule import enqueue_due
 
     enqueue_due(upload_id=upload_id)
+    return counts
+
+
+def store_page(upload, items, counts: dict) -> dict:
+    """Store one page of a connection's pull (records and row errors) in one transaction,
+    through the same detection and merge as a file; `counts` accumulate across pages."""
+    with db.atomic():
+        _store_chunks(upload, items, counts)
     return counts
 
 
@@ -75,9 +88,17 @@ def _refuse(upload_id, message):
     ).execute()
 
 
+def new_counts() -> dict:
+    """The counts an upload keeps, all zero."""
+    return {"rows_total": 0, "imported": 0, "duplicates": 0, "rejected": 0}
+
+
 def _store(upload, items) -> dict:
-    counts = {"rows_total": 0, "imported": 0, "duplicates": 0, "rejected": 0}
     RowError.delete().where(RowError.upload == upload.id).execute()
+    return _store_chunks(upload, items, new_counts())
+
+
+def _store_chunks(upload, items, counts) -> dict:
     last_row = None
     for chunk in chunked(items, BATCH_SIZE):
         for item in chunk:  # a cell with several numbers yields consecutive items of one row

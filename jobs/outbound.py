@@ -81,3 +81,88 @@ def post_json(url: str, body: bytes, headers: dict, *, allow_private: bool, time
 
 # Everything a delivery attempt can fail with besides an HTTP answer.
 DELIVERY_ERRORS = (requests.RequestException, OSError, UnsafeURL)
+
+
+class TooLarge(ValueError):
+    """A response longer than the caller allows."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status_code: int
+    content: bytes
+    headers: dict
+    url: str  # the address that answered, after any redirects
+
+    def json(self):
+        """The body parsed as JSON (ValueError when it is not)."""
+        import json
+
+        return json.loads(self.content)
+
+
+MAX_REDIRECTS = 3
+
+
+def fetch(
+    method: str,
+    url: str,
+    *,
+    headers: dict | None = None,
+    body: bytes | None = None,
+    allow_private: bool,
+    timeout: float,
+    limit: int = RESPONSE_LIMIT,
+) -> Fetched:
+    """Send a request to a merchant's URL; redirects are followed only after checking their
+    target (and credentials stay behind when the host changes); the body is cut off at `limit`
+    bytes (TooLarge) and the whole exchange at `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    headers = dict(headers or {})
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url, allow_private)
+        left = max(deadline - time.monotonic(), 0.5)
+        with _manager(allow_private, left).get_session() as session:
+            response = session.request(
+                method, url, data=body, headers=headers, stream=True, allow_redirects=False
+            )
+            try:
+                location = response.headers.get("Location")
+                if response.is_redirect and location:
+                    target = requests.compat.urljoin(url, location)
+                    if urlsplit(target).netloc != urlsplit(url).netloc:
+                        headers = _without_credentials(headers)
+                    url = target
+                    if response.status_code == 303:
+                        method, body = "GET", None
+                    continue
+                content = _read_bounded(response, limit, deadline)
+            finally:
+                response.close()
+        return Fetched(response.status_code, content, dict(response.headers), url)
+    raise requests.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _without_credentials(headers: dict) -> dict:
+    secret = {"authorization", "cookie", "x-shopify-access-token"}
+    return {k: v for k, v in headers.items() if k.lower() not in secret}
+
+
+def _read_bounded(response, limit: int, deadline: float) -> bytes:
+    import time
+
+    parts, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the answer is larger than {limit:,} bytes")
+        if time.monotonic() > deadline:
+            raise requests.Timeout("the answer took too long")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+# Everything a request to a merchant's URL can fail with besides an HTTP answer.
+FETCH_ERRORS = (requests.RequestException, OSError, UnsafeURL, TooLarge)

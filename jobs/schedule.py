@@ -87,7 +87,9 @@ def sweep() -> dict:
     connection = redis_connection(settings)
     revived = 0
     stuck = Upload.select().where(
-        Upload.state.in_(["queued", "parsing"]), Upload.created_at < utcnow() - STUCK_IMPORT
+        Upload.state.in_(["queued", "parsing"]),
+        Upload.created_at < utcnow() - STUCK_IMPORT,
+        Upload.source != "connect",  # a pull's record: its connection's next pull closes it
     )
     for upload in stuck:
         if not _job_alive(connection, f"import-{upload.id}"):
@@ -95,6 +97,7 @@ def sweep() -> dict:
             enqueue_import(connection, upload.id)
             revived += 1
     from jobs.notify import enqueue_due_deliveries
+    from jobs.pulls import enqueue_due_pulls
     from jobs.reclassify import reclassify_if_rules_changed
     from jobs.storage import expire
 
@@ -108,6 +111,7 @@ def sweep() -> dict:
         "reclassify": reclassified,
         "upload_files_removed": expire(settings),
         "webhooks_due": enqueue_due_deliveries(),
+        "pulls_due": enqueue_due_pulls(),
     }
 
 

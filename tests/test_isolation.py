@@ -6,6 +6,7 @@ from tests.conftest import csrf_from
 from webapp.api import new_token
 from webapp.models import (
     ApiToken,
+    Connection,
     Merchant,
     Shipment,
     StatusChange,
@@ -15,7 +16,14 @@ from webapp.models import (
     WebhookEvent,
 )
 
-A_MARKERS = ("SBXALERTLOST01", "SBXDELIVERED01", "orders.csv", "Bob Baker", "Ann Archer")
+A_MARKERS = (
+    "SBXALERTLOST01",
+    "SBXDELIVERED01",
+    "orders.csv",
+    "Bob Baker",
+    "Ann Archer",
+    "a.example",
+)
 SKIPPED = {"static", "auth.logout", "account.delete"}  # these would end B's own session
 
 
@@ -36,6 +44,10 @@ def snapshot():
             for e in WebhookEndpoint.select().where(WebhookEndpoint.merchant == a)
         ],
         [(e.id, e.state, e.attempts) for e in WebhookEvent.select()],
+        [
+            (c.id, c.url, c.credentials, c.next_run_at, c.last_run_at)
+            for c in Connection.select().where(Connection.merchant == a)
+        ],
     )
 
 
@@ -49,7 +61,11 @@ def ids_of_a():
     event = WebhookEvent.create(
         endpoint=endpoint, event_id="msg_a", payload="{}", state="delivered"
     )
+    connection = Connection.create(
+        merchant=a, kind="feed", url="https://a.example/orders.csv", credentials="sealed"
+    )
     return {
+        "connection_id": connection.id,
         "token_id": ApiToken.get(ApiToken.merchant == a).id,
         "endpoint_id": endpoint.id,
         "event_id": event.id,

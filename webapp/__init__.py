@@ -98,6 +98,7 @@ def _register_blueprints(app):
         account,
         api,
         auth,
+        connections,
         integrations,
         overview,
         reports,
@@ -118,6 +119,7 @@ def _register_blueprints(app):
     app.register_blueprint(shipments.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(integrations.bp)
+    app.register_blueprint(connections.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)

@@ -67,12 +67,13 @@ def _parser():
     create.add_argument("--password-stdin", action="store_true")
     create.add_argument("--name", default="")
     create.set_defaults(run=_run_create_merchant)
-    from webapp import cli_api, cli_data, cli_ops, cli_rules
+    from webapp import cli_api, cli_connect, cli_data, cli_ops, cli_rules
 
     cli_data.add_commands(sub)
     cli_ops.add_commands(sub)
     cli_rules.add_commands(sub)
     cli_api.add_commands(sub)
+    cli_connect.add_commands(sub)
     return parser
 
 

@@ -30,7 +30,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
 from webapp.errors import UserError
-from webapp.models import MODELS, Merchant, Shipment, db, utcnow
+from webapp.models import MODELS, Connection, ConnectionPull, Merchant, Shipment, db, utcnow
 from webapp.search_index import ensure_search_index
 
 log = logging.getLogger(__name__)
@@ -206,6 +206,7 @@ STEPS = [
     Step(
         4, "stalled index carries its column", stalled_index_with_its_column, transaction=False
     ),  # fmt: skip
+    Step(5, "shop and feed connections", tables(Connection, ConnectionPull)),
 ]
 
 

@@ -329,6 +329,44 @@ class WebhookDelivery(BaseModel):
         indexes = ((("event", "at"), False),)
 
 
+class Connection(BaseModel):
+    """A shop or feed that shipments are pulled from on a schedule (jobs/pulls.py)."""
+
+    KINDS = ("shopify", "woocommerce", "feed")
+
+    merchant = ForeignKeyField(Merchant, backref="connections", on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    url = CharField(max_length=2000)  # the store's address, or the feed's
+    credentials = TextField(null=True)  # JSON, Fernet-encrypted like provider keys
+    credential_hint = CharField(max_length=40, default="")  # e.g. "token …ab12"
+    every_minutes = IntegerField(default=60)
+    cursor = TextField(null=True)  # JSON: where the next pull starts (saved after storing)
+    etag = CharField(max_length=500, null=True)  # feeds: an unchanged file costs nothing
+    last_modified = CharField(max_length=100, null=True)
+    mapping = TextField(null=True)  # feeds: JSON {field: column index}, as uploads
+    last_run_at = DateTimeField(null=True)
+    next_run_at = DateTimeField(null=True)
+    claimed_until = DateTimeField(null=True)  # a pull is running until then (or died)
+    last_error = TextField(null=True)
+    last_stored = IntegerField(default=0)
+    last_refused = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("next_run_at",), False), (("merchant", "id"), False))
+
+
+class ConnectionPull(BaseModel):
+    """One pull of a connection, recorded as an Upload (counts, refused rows with reasons)."""
+
+    connection = ForeignKeyField(Connection, backref="pulls", on_delete="CASCADE")
+    upload = ForeignKeyField(Upload, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("connection", "created_at"), False),)
+
+
 MODELS = [
     Merchant,
     LoginFailure,
@@ -345,4 +383,6 @@ MODELS = [
     WebhookEndpoint,
     WebhookEvent,
     WebhookDelivery,
+    Connection,
+    ConnectionPull,
 ]
