@@ -66,6 +66,9 @@ def app(tmp_path, database_url, redis_url):
             "REDIS_URL": redis_url,
             "SECRET_KEY": "test-secret",
             "SANDBOX_CLOCK_SPEED": 1e9,  # sandbox histories are complete at the first check
+            # The grid's query budget is wall-clock time: 3 s could run out for a tiny query on
+            # a loaded machine. Tests of the budget itself set theirs (test_query_budget.py).
+            "GRID_QUERY_SECONDS": 60.0,
         }
     )
     app.config["TESTING"] = True

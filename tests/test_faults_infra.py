@@ -8,14 +8,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from peewee import fn
 from playhouse.shortcuts import chunked
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
@@ -29,6 +27,7 @@ from tests.conftest import PASSWORD, csrf_from, sign_up
 from tests.test_faults import expire_leases
 from tests.test_many_workers import _expected_events
 from tests.test_thin_path import upload_csv
+from tests.waiting import wait_until
 from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 SCENARIOS = ("DELIVERED", "ALERTLOST", "TRANSITMOVING", "UNDELIVEREDABSENT", "PICKUPAWAITING")
@@ -61,14 +60,8 @@ class RedisProcess:
         self.process = subprocess.Popen(
             [self.binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 60  # a loaded machine may take a while to start it
-        while time.monotonic() < deadline:
-            try:
-                if Redis(unix_socket_path=str(self.socket)).ping():
-                    return
-            except RedisError:
-                time.sleep(0.02)
-        raise AssertionError("redis-server did not start")
+        # A loaded machine may take a while to start it: polled, with a generous deadline.
+        wait_until(lambda: Redis(unix_socket_path=str(self.socket)).ping(), message="redis-server")
 
     def stop(self):
         """Kill the server: whatever it held is gone."""

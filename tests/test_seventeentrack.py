@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -251,10 +252,13 @@ def test_timeout_is_transient(fake):
 
 
 def test_unreachable_server_is_transient():
-    with LoopbackServer(lambda req: Reply()) as server:
-        url = server.url
-    with pytest.raises(TransientError):
-        SeventeenTrack(KEY, url, timeout=1.0).fetch([Query("LX123456789DE")])
+    # A port bound here but never listening refuses every connection; a port merely freed
+    # could meanwhile be taken by another process's server on a shared machine.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/track/v2.2"
+        with pytest.raises(TransientError):
+            SeventeenTrack(KEY, url, timeout=1.0).fetch([Query("LX123456789DE")])
 
 
 def test_missing_key_is_permanent():

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+# Playwright waits for every condition (auto-waiting actions, expect()) up to a deadline: a
+# generous one, so a loaded machine only makes a test slower, and only a real hang fails it.
+WAIT_MS = 60_000
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
@@ -33,6 +36,7 @@ def page(live_server):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=WAIT_MS)  # expect()'s own default is only 5 s
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -41,7 +45,7 @@ def page(live_server):
         )
         context = browser.new_context(base_url=live_server, viewport={"width": 1400, "height": 900})
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(WAIT_MS)
         yield page
         context.close()
         browser.close()
@@ -82,6 +86,7 @@ def browser(live_server):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=WAIT_MS)  # expect()'s own default is only 5 s
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -101,7 +106,7 @@ def open_page(browser, live_server):
         context = browser.new_context(base_url=live_server, viewport=viewport)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(WAIT_MS)
         return page
 
     yield open_page

@@ -2,6 +2,7 @@
 keyboard only, on a desktop (1440×900) and a phone (390×844); axe-core on every page."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -59,6 +60,11 @@ def rows(page):
     return page.locator("#results a.detail-link code").all_inner_texts()
 
 
+def view_url(**args):
+    """The grid's address for exactly these arguments, as a pattern for expect(page)."""
+    return re.compile(re.escape("/shipments?" + urlencode(args)) + "$")
+
+
 def settled(page):
     """Wait until htmx has no request in flight."""
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
@@ -92,14 +98,16 @@ def test_typing_with_pauses_loses_no_character(app, open_page):
     open_grid(page)
     search = page.get_by_label("Search", exact=True)
     search.click()
-    for chunk in ["Roy", "al M", "ail"]:  # ordinary pauses: each one fires a search
-        search.press_sequentially(chunk, delay=90)
-        page.wait_for_timeout(700)  # a person's pause, long enough for a swap to land
+    for chunk, typed in [("Roy", "Roy"), ("al M", "Royal M"), ("ail", "Royal Mail")]:
+        search.press_sequentially(chunk, delay=90)  # ordinary pauses: each one fires a search
+        # The person pauses until that search's answer has landed (the view's URL is pushed
+        # with the swap), however long a loaded machine takes, then types on.
+        expect(page).to_have_url(view_url(q=typed))
     settled(page)
     expect(search).to_have_value("Royal Mail")
-    assert page.evaluate("document.activeElement.id") == "grid-q"
+    expect(search).to_be_focused()
     expect(page.locator("#results a.detail-link")).to_have_count(1)
-    assert page.url.endswith("/shipments?q=Royal+Mail")  # the whole view, nothing more
+    expect(page).to_have_url(view_url(q="Royal Mail"))  # the whole view, nothing more
     shot(page, "h02-typed")
 
 
@@ -113,7 +121,7 @@ def test_keyboard_tab_change_keeps_focus_on_the_tab(app, open_page, axe_source):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"status=alert"))
     settled(page)
-    assert page.evaluate("document.activeElement.dataset.key") == "tab-alert"
+    expect(page.locator(":focus")).to_have_attribute("data-key", "tab-alert")
     page.keyboard.press("Tab")  # the next tab, not the top of the page
     assert page.evaluate("document.activeElement.dataset.key") == "tab-expired"
     no_serious_violations(page, axe_source, "alert tab")
@@ -171,9 +179,9 @@ def test_live_updates_after_the_import_do_not_disturb_typing(app, open_page):
         Shipment.id == moving.id
     ).execute()  # as a scheduled check would, long after the import ended
     row = page.locator(f"#row-{moving.id}")
-    expect(row.locator(".col-status .badge")).to_contain_text("Delivered", timeout=15_000)
+    expect(row.locator(".col-status .badge")).to_contain_text("Delivered")  # at a live poll
     expect(search).to_have_value("SBXTRANSIT")
-    assert page.evaluate("document.activeElement.id") == "grid-q"
+    expect(search).to_be_focused()
     shot(page, "h06-live-update")
 
 
@@ -225,12 +233,12 @@ def test_escape_closes_the_detail_and_focus_returns_to_the_row(app, open_page, a
     link.focus()
     page.keyboard.press("Enter")
     page.locator("#detail h2").wait_for()
-    assert page.evaluate("document.activeElement.id") == "detail-title"
+    expect(page.locator("#detail-title")).to_be_focused()
     no_serious_violations(page, axe_source, "detail panel")
     shot(page, "h09-detail")
     page.keyboard.press("Escape")
     expect(page.locator("#detail")).to_be_hidden()
-    assert page.evaluate("document.activeElement.textContent") == number
+    expect(page.locator(":focus")).to_have_text(number)
 
 
 def test_pages_next_previous_total_and_back_to_the_top(app, open_page):
@@ -243,7 +251,7 @@ def test_pages_next_previous_total_and_back_to_the_top(app, open_page):
     nxt.click()
     expect(page.locator("#results-summary")).to_have_text(re.compile(r"Shipments 51–60 of 60"))
     settled(page)
-    assert page.evaluate("window.scrollY") < 300  # back at the top of the results
+    page.wait_for_function("() => window.scrollY < 300")  # back at the top of the results
     shot(page, "h10-page-two")
     page.get_by_role("link", name="← Previous page").click()
     expect(page.locator("#results-summary")).to_have_text(re.compile(r"Shipments 1–50 of 60"))
