@@ -346,28 +346,72 @@ def libreoffice():
                         HERE / "libreoffice_calc_versand.xlsx")  # fmt: skip
 
 
+SHOPIFY_HEADER = [  # Admin → Orders → Export, every column in the export's order
+    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+    "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+    "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name",
+    "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
+    "Lineitem taxable", "Lineitem fulfillment status", "Billing Name", "Billing Street",
+    "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip",
+    "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street",
+    "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City",
+    "Shipping Zip", "Shipping Province", "Shipping Country", "Shipping Phone", "Notes",
+    "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount",
+    "Vendor", "Outstanding Balance", "Employee", "Location", "Device ID", "Id", "Tags",
+    "Risk Level", "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value", "Tax 2 Name",
+    "Tax 2 Value", "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value", "Tax 5 Name",
+    "Tax 5 Value", "Phone", "Receipt Number", "Duties", "Billing Province Name",
+    "Shipping Province Name", "Payment ID", "Payment Terms Name", "Next Payment Due At",
+    "Payment References",
+]  # fmt: skip
+
+
+def shopify_row(name, email, paid, status, fulfilled, total, item, person, street, city, zip_,
+                country, phone, order_id, payment_id):  # fmt: skip
+    row = dict.fromkeys(SHOPIFY_HEADER, "")
+    row.update({
+        "Name": name, "Email": email, "Financial Status": "paid", "Paid at": paid,
+        "Fulfillment Status": status, "Fulfilled at": fulfilled, "Accepts Marketing": "no",
+        "Currency": "EUR", "Subtotal": total, "Shipping": "4.90", "Taxes": "3.80",
+        "Total": total, "Discount Amount": "0.00", "Shipping Method": "Standard",
+        "Created at": paid, "Lineitem quantity": "1", "Lineitem name": item,
+        "Lineitem price": total, "Lineitem sku": "SKU-" + name[1:],
+        "Lineitem requires shipping": "true", "Lineitem taxable": "true",
+        "Lineitem fulfillment status": status, "Billing Name": person,
+        "Billing Street": street, "Billing Address1": street, "Billing City": city,
+        "Billing Zip": zip_, "Billing Country": country, "Billing Phone": phone,
+        "Shipping Name": person, "Shipping Street": street, "Shipping Address1": street,
+        "Shipping City": city, "Shipping Zip": zip_, "Shipping Country": country,
+        "Shipping Phone": phone, "Payment Method": "Shopify Payments",
+        "Payment Reference": "c" + order_id + ".1", "Refunded Amount": "0.00",
+        "Vendor": "Shop", "Outstanding Balance": "0.00", "Id": order_id, "Risk Level": "Low",
+        "Source": "web", "Lineitem discount": "0.00", "Tax 1 Name": "VAT 19%",
+        "Tax 1 Value": "3.80", "Phone": phone, "Payment ID": payment_id,
+        "Payment References": payment_id,
+    })  # fmt: skip
+    return [row[h] for h in SHOPIFY_HEADER]
+
+
 def shopify():
+    # No tracking column at all; Id, Payment ID, phones and SKUs are the columns a guess
+    # could take for one.
     write_csv("shopify_orders_export.csv", [
-        ["Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
-         "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total",
-         "Discount Code", "Discount Amount", "Shipping Method", "Created at",
-         "Lineitem quantity", "Lineitem name", "Lineitem price", "Billing Name",
-         "Shipping Name", "Shipping City", "Shipping Zip", "Shipping Country", "Shipping Phone"],
-        ["#1001", "ann@shop.test", "paid", "2025-03-01 10:00:00 +0100", "fulfilled",
-         "2025-03-04 09:00:00 +0100", "no", "EUR", "20.00", "4.90", "3.80", "28.70", "", "0.00",
-         "Standard", "2025-03-01 09:58:00 +0100", "1", "Mug", "20.00", "Ann Archer",
-         "Ann Archer", "Berlin", "10115", "DE", "+49 30 1234567"],
-        ["#1002", "bob@shop.test", "paid", "2025-03-02 11:00:00 +0100", "unfulfilled", "",
-         "yes", "EUR", "10.00", "4.90", "1.90", "16.80", "", "0.00", "Standard",
-         "2025-03-02 10:59:00 +0100", "1", "Cup", "10.00", "Bob Baker", "Bob Baker", "Paris",
-         "75001", "FR", "+33 1 23 45 67 89"],
+        SHOPIFY_HEADER,
+        shopify_row("#1001", "ann@shop.test", "2025-03-01 10:00:00 +0100", "fulfilled",
+                    "2025-03-04 09:00:00 +0100", "28.70", "Mug", "Ann Archer", "Hauptstr. 1",
+                    "Berlin", "10115", "DE", "+49 30 1234567", "5712345678901",
+                    "rMx8ZPQ3Y4aVn0sB1c2d3e4f5"),
+        shopify_row("#1002", "bob@shop.test", "2025-03-02 11:00:00 +0100", "unfulfilled", "",
+                    "16.80", "Cup", "Bob Baker", "1 Rue de Rivoli", "Paris", "75001", "FR",
+                    "+33 1 23 45 67 89", "5712345678902", "sNy9AQR4Z5bWo1tC2d3e4f5g6"),
     ])  # fmt: skip
 
 
 def main():
     """Write every fixture."""
     for build in (ebay, ebay_de, etsy, woocommerce, amazon, paypal, shipstation, aftership,
-                  trackingmore, pasted, french, excel, libreoffice_like, libreoffice, shopify):  # fmt: skip
+                  trackingmore, pasted, french, excel, libreoffice_like, libreoffice,
+                  shopify):  # fmt: skip
         build()
 
 
