@@ -130,9 +130,17 @@ def check(value: str) -> tuple[str | None, str | None]:
         return None, "summary_line"
     if not any(ch.isdigit() for ch in text):
         return None, "no_digits"
-    if len(_WORD.findall(text)) >= 2:  # "Parcel number 1 of 2", "see email 123"
-        return None, "words"
+    if len(_WORD.findall(text)) >= 2 and not _is_valid_number(text):
+        return None, "words"  # "Parcel number 1 of 2", "see email 123"; not "SBX DEL IVE 01"
     return _shape(text)
+
+
+def _is_valid_number(text: str) -> bool:
+    """Whether the value, its separators removed, is a number some carrier rule accepts."""
+    from jobs.carriers import detect
+
+    number = compact(text)
+    return number.isascii() and number.isalnum() and detect(number).valid
 
 
 def _shape(text: str) -> tuple[str | None, str | None]:

@@ -97,6 +97,8 @@ def latest_state(
     merchant_rules=None,
 ) -> State | None:
     """Fold the events, oldest first, into the latest meaningful state, or None if none says any."""
+    if not events:  # every new shipment: no reader needed (building one trains the model)
+        return None
     if reader is None:
         from jobs.reading import default_reader
 

@@ -42,3 +42,16 @@ def test_a_known_conflict_stays_visible_unless_the_file_decides_it(app, merchant
         "00340434161094010013": ("dhl-paket", None),
         "00340434161094010020": ("dhl-paket", None),
     }
+
+
+def test_a_status_without_events_never_builds_the_text_reader(monkeypatch):
+    """Every new shipment gets its first status from classify(events=[]): that must not train
+    the fallback model (seconds and ~100 MB per process), which only reads event texts."""
+    import jobs.reading
+    from jobs.timeline import latest_state
+
+    def refuse():
+        raise AssertionError("the text reader was built for no events")
+
+    monkeypatch.setattr(jobs.reading, "default_reader", refuse)
+    assert latest_state([]) is None

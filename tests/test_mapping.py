@@ -1,6 +1,7 @@
 """The column-mapping step: files without a confident tracking column, and remembered choices."""
 
 import io
+import re
 
 from tests.conftest import csrf_from, run_jobs
 from webapp.models import ColumnMapping, Shipment, Upload
@@ -126,3 +127,32 @@ def test_a_very_wide_file_is_refused_at_once_with_a_clear_message(app, merchant_
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "2,000 columns" in body
     assert len(body) < 100_000 and Upload.select().count() == 0
+
+
+def test_the_real_shopify_export_gets_no_guessed_tracking_column(app, merchant_client):
+    """All 79 columns of Shopify's orders export (tests/exports): Id, Payment ID, phones and
+    SKUs are not offered as the tracking column, and the page says so plainly."""
+    from tests.test_exports import EXPORTS
+
+    text = (EXPORTS / "shopify_orders_export.csv").read_text(encoding="utf-8")
+    url = _mapping_url(merchant_client, text)
+    page = merchant_client.get(url).get_data(as_text=True)
+    assert "None of the columns in this file holds tracking numbers" in page
+    choice = re.search(r'<select name="tracking_number".*?</select>', page, re.S).group(0)
+    assert "selected" not in choice
+
+
+def test_choosing_shopifys_order_id_column_warns_before_importing(app, merchant_client):
+    """Shopify's "Id" (13-digit order ids) passes the gate's shape test, but no carrier writes
+    such numbers: choosing it warns first instead of importing orders as parcels."""
+    from tests.exports.build import SHOPIFY_HEADER
+    from tests.test_exports import EXPORTS
+
+    text = (EXPORTS / "shopify_orders_export.csv").read_text(encoding="utf-8")
+    url = _mapping_url(merchant_client, text)
+    token = csrf_from(merchant_client, url)
+    data = {"csrf_token": token, "tracking_number": str(SHOPIFY_HEADER.index("Id"))}
+    warned = merchant_client.post(url, data=data, headers={"HX-Request": "true"})
+    body = warned.get_data(as_text=True)
+    assert warned.status_code == 422 and "Import this column anyway" in body
+    assert "no carrier we know" in body and Upload.get().state == "mapping"

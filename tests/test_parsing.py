@@ -167,6 +167,7 @@ def test_header_below_title_lines_xlsx_keeps_excel_row_numbers(tmp_path):
         ("Pays", "country"),
         ("Ship Date", "ship_date"),
         ("Versanddatum", "ship_date"),
+        ("Verschickt am - Datum", "ship_date"),  # eBay.de orders report
         ("发货日期", "ship_date"),
         ("Tracking URL", None),
         ("Estimated Delivery Date", None),

@@ -96,3 +96,23 @@ def test_reports_list_every_order_of_a_combined_shipment(app, merchant_client):
     text = merchant_client.get("/reports/export?format=csv").get_data(as_text=True)
     rows = {r[1]: r[0] for r in csv.reader(io.StringIO(text.lstrip("\ufeff")))}
     assert rows["LX123456785CN"] == "#1, #2"
+
+
+def test_the_grid_row_lists_every_order_of_a_combined_shipment(app, merchant_client):
+    upload_csv(merchant_client, COMBINED)
+    run_jobs(app)
+    grid = merchant_client.get("/shipments").get_data(as_text=True)
+    assert '<td class="col-order">#1, #2</td>' in grid
+    assert '<td class="col-order">#3</td>' in grid
+
+
+def test_search_finds_a_combined_shipment_by_any_of_its_orders(app, merchant_client, monkeypatch):
+    from webapp import search_index
+
+    upload_csv(merchant_client, COMBINED.replace("#2,", "#WEB-202,"))
+    run_jobs(app)
+    for small in (search_index.SMALL_ACCOUNT, 0):  # row by row, then through the index
+        monkeypatch.setattr(search_index, "SMALL_ACCOUNT", small)
+        for q in ("#WEB-202", "web-20", "WEB-202"):
+            body = merchant_client.get("/shipments", query_string={"q": q}).get_data(as_text=True)
+            assert "LX123456785CN" in body and "RR123456785CN" not in body, (q, small)

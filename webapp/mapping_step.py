@@ -6,8 +6,9 @@ import json
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from jobs.carriers import detect
 from jobs.parsing import PREVIEW_COLUMNS
-from jobs.plausibility import check, share_plausible
+from jobs.plausibility import check
 from webapp.htmx import render, wants_partial
 from webapp.labels import reason_text
 from webapp.models import ColumnMapping, Upload, db
@@ -23,22 +24,43 @@ NO_NUMBERS = (
 )
 
 
+UNRECOGNISED = "no carrier we know writes numbers like this (or its check digit is wrong)"
+
+
+def _refusal(value: str) -> str | None:
+    """Why a value is not a tracking number: the gate's reason, or that no carrier rule accepts
+    it, as with order ids, payment ids and SKUs (Shopify's "c12345678901234.1" payment
+    references take OnTrac's shape but rarely its check digit)."""
+    number, reason = check(value)
+    if reason is not None:
+        return reason_text(reason)
+    found = detect(number)
+    return None if found.valid else UNRECOGNISED
+
+
+def share_recognised(values: list[str]) -> float:
+    """The share of non-blank values some carrier rule accepts (0.0 for no values)."""
+    filled = [v for v in values if v and v.strip()]
+    return sum(_refusal(v) is None for v in filled) / len(filled) if filled else 0.0
+
+
 def column_shares(table) -> list[float]:
-    """For each column, the share of its sample values that pass the plausibility gate."""
-    return [share_plausible(table.sample_column(i)) for i in range(len(table.headers))]
+    """For each column, the share of its sample values that are recognised tracking numbers."""
+    return [share_recognised(table.sample_column(i)) for i in range(len(table.headers))]
 
 
 def column_warning(table, index: int) -> str | None:
     """A plain warning when most values of the chosen column are not tracking numbers."""
     values = table.sample_column(index)
-    if not values or share_plausible(values) >= PLAUSIBLE_SHARE:
+    if not values or share_recognised(values) >= PLAUSIBLE_SHARE:
         return None
-    refused = [(v, r) for v in values if (r := check(v)[1]) is not None]
+    refused = [(v, why) for v in values if (why := _refusal(v)) is not None]
     name = table.headers[index] or f"Column {index + 1}"
-    examples = "; ".join(f"“{v[:40]}”: {reason_text(r)}" for v, r in refused[:EXAMPLES])
+    examples = "; ".join(f"“{v[:40]}”: {why}" for v, why in refused[:EXAMPLES])
     return (
         f"{len(refused)} of the first {len(values)} values in “{name}” are not tracking "
-        f"numbers and would be rejected ({examples}). Choose another column, or import anyway."
+        f"numbers and would be rejected or stored as unknown ({examples}). "
+        "Choose another column, or import anyway."
     )
 
 

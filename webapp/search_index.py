@@ -11,7 +11,7 @@ from webapp.models import Shipment, db
 log = logging.getLogger(__name__)
 
 FTS_TABLE = "shipment_search"
-COLUMNS = ("tracking_number", "order_id", "customer_name", "email")
+COLUMNS = ("tracking_number", "order_id", "order_ids", "customer_name", "email")
 TRIGRAM = 3  # a trigram index can only answer terms of at least three characters
 # With this many matches (a tenth of a percent of a million rows) a page of 50 comes within
 # about 50,000 rows of the grid's order, while sorting every match costs more as they grow.
@@ -80,9 +80,11 @@ def _ensure_fts(database):
 
 
 def _fts_complete(database) -> bool:
-    return FTS_TABLE in _sqlite_names(database, "table") and set(SQLITE_OBJECTS) <= _sqlite_names(
-        database, "trigger"
-    )
+    """The table, its triggers, and its columns those of COLUMNS (order_ids came later)."""
+    if FTS_TABLE not in _sqlite_names(database, "table"):
+        return False
+    columns = tuple(row[1] for row in database.execute_sql(f"PRAGMA table_info({FTS_TABLE})"))
+    return columns == COLUMNS and set(SQLITE_OBJECTS) <= _sqlite_names(database, "trigger")
 
 
 def _ensure_trigram_indexes(database):
@@ -118,7 +120,7 @@ def _fts_phrase(text: str) -> str:
 
 
 def substring_condition(q: str, number: str):
-    """Rows whose normalized tracking number contains `number`, or order id, name, email `q`.
+    """Rows whose normalized tracking number contains `number`, or order ids, name, email `q`.
 
     Case-insensitive on both engines. On SQLite a term of three characters or more is looked
     up in the FTS5 trigram index; shorter ones (and PostgreSQL, whose GIN indexes serve ILIKE
@@ -187,7 +189,7 @@ def _indexed(q: str, number: str) -> bool:
 def _fts_query(q: str, number: str) -> str:
     return (
         f"tracking_number : {_fts_phrase(number)} OR "
-        f"{{order_id customer_name email}} : {_fts_phrase(q)}"
+        f"{{order_id order_ids customer_name email}} : {_fts_phrase(q)}"
     )
 
 
@@ -196,6 +198,7 @@ def like_condition(q: str, number: str):
     return (
         _contains(Shipment.tracking_number, number)
         | _contains(Shipment.order_id, q)
+        | _contains(Shipment.order_ids, q)  # the later orders of a combined shipment
         | _contains(Shipment.customer_name, q)
         | _contains(Shipment.email, q)
     )

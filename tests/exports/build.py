@@ -7,6 +7,9 @@ country and email forms of each tool. The expected results are in expected.json.
 
 import csv
 import io
+import shutil
+import subprocess
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -65,28 +68,33 @@ def ebay():
     ], bom=True)  # fmt: skip
 
 
+# eBay.de's names where public code reading the German report quotes them (Verkaufsprotokollnummer,
+# Bestellnummer, Nutzername/Name des Käufers, Artikelnummer, Angebotstitel, Anzahl, Verkauft für,
+# Verpackung und Versand, Gesamtbetrag, Verkauft am, Verschickt am - Datum); the rest translated.
 EBAY_DE_HEADER = [
     "Verkaufsprotokollnummer", "Bestellnummer", "Nutzername des Käufers", "Name des Käufers",
     "E-Mail des Käufers", "Versand an Name", "Versand an Telefon", "Versand an Adresse 1",
-    "Versand an Ort", "Versand an PLZ", "Versand an Land", "Artikelnummer",
-    "Artikelbezeichnung", "Stückzahl", "Verkauft für", "Verkaufsdatum", "Versandt am",
-    "Versandservice", "Sendungsnummer",
+    "Versand an Ort", "Versand an PLZ", "Versand an Land", "Artikelnummer", "Angebotstitel",
+    "Anzahl", "Verkauft für", "Verpackung und Versand", "Gesamtbetrag", "Verkauft am",
+    "Verschickt am - Datum", "Versandservice", "Sendungsnummer",
 ]  # fmt: skip
 
 
 def ebay_de():
     rows = [
+        [],  # the German report starts with an empty line (readers skip one row)
         EBAY_DE_HEADER,
         ["2001", "05-12345-67890", "mueller_k", "K. Müller", "k.mueller@shop.test",
          "Klara Müller", "030 1234567", "Hauptstr. 1", "Berlin", "10115", "Deutschland",
-         "334455667788", "Kaffeemühle", "1", "24,99 EUR", "01-Mär-25", "04-Mär-25", "DHL Paket",
-         "00340434161094010006"],
+         "334455667788", "Kaffeemühle", "1", "24,99 €", "4,99 €", "29,98 €", "01-Mär-25",
+         "04-Mär-25", "DHL Paket", "00340434161094010006"],
         ["2002", "05-22345-67890", "jo_s", "J. Schulz", "jo@shop.test", "Jonas Schulz",
          "", "Ringweg 2", "Wien", "1010", "Österreich", "334455667789", "Teekanne", "1",
-         "19,90 EUR", "25-Feb-25", "26-Feb-25", "Deutsche Post", "RR987654326DE"],
+         "19,90 €", "0,00 €", "19,90 €", "25-Feb-25", "26-Feb-25", "Deutsche Post",
+         "RR987654326DE"],
         ["2003", "05-32345-67890", "lena", "L. Becker", "lena@shop.test", "Lena Becker", "",
          "Am Markt 3", "Hamburg", "20095", "Deutschland", "334455667790", "Becher", "2",
-         "9,80 EUR", "03-Mär-25", "", "", "ohne Sendungsnummer"],
+         "9,80 €", "4,99 €", "24,59 €", "03-Mär-25", "", "", "ohne Sendungsnummer"],
     ]  # fmt: skip
     write_csv("ebay_de_bestellungen.csv", rows, delimiter=";", encoding="cp1252")
 
@@ -136,38 +144,76 @@ def woocommerce():
     ])  # fmt: skip
 
 
+AMAZON_HEADER = [
+    "order-id", "order-item-id", "quantity", "ship-date", "carrier-code", "carrier-name",
+    "tracking-number", "ship-method", "transparency_code", "ship_from_address_name",
+    "ship_from_address_line1", "ship_from_address_line2", "ship_from_address_line3",
+    "ship_from_address_city", "ship_from_address_county", "ship_from_address_state_or_region",
+    "ship_from_address_postalcode", "ship_from_address_countrycode",
+    "recipient-name", "buyer-name", "ship-country",
+]  # fmt: skip
+SHIP_FROM = ["Shop Warehouse", "1 Dock Rd", "", "", "Leeds", "", "West Yorkshire", "LS1 1AA",
+             "GB"]  # fmt: skip
+
+
 def amazon():
+    # The merchant ships from the UK: ship_from_address_countrycode is not the destination.
     write_csv("amazon_shipping_confirmation.txt", [
-        ["order-id", "order-item-id", "quantity", "ship-date", "carrier-code", "carrier-name",
-         "tracking-number", "ship-method", "recipient-name", "buyer-name", "ship-country"],
+        AMAZON_HEADER,
         ["111-1234567-1234567", "12345678901234", "1", "2025-03-04", "UPS", "",
-         "1Z999AA10123456784", "Ground", "Ivy Ives", "Ivy's Office Ltd", "US"],
+         "1Z999AA10123456784", "Ground", "", *SHIP_FROM, "Ivy Ives", "Ivy's Office Ltd", "US"],
         ["111-1234567-1234567", "12345678901235", "2", "2025-03-04", "UPS", "",
-         "1Z999AA10123456784", "Ground", "Ivy Ives", "Ivy's Office Ltd", "US"],
+         "1Z999AA10123456784", "Ground", "", *SHIP_FROM, "Ivy Ives", "Ivy's Office Ltd", "US"],
         ["111-7654321-7654321", "22345678901234", "1", "2025-03-05", "Other", "YunExpress",
-         "YT2229521272164446", "Standard", "Jay Jones", "Jay Jones", "GB"],
+         "YT2229521272164446", "Standard", "", *SHIP_FROM, "Jay Jones", "Jay Jones", "FR"],
         ["111-5555555-5555555", "32345678901234", "1", "2025-03-05", "USPS", "",
-         "+1 (555) 010-0199", "Priority", "Kim Kerr", "Kim Kerr", "US"],
+         "+1 (555) 010-0199", "Priority", "", *SHIP_FROM, "Kim Kerr", "Kim Kerr", "US"],
     ], delimiter="\t")  # fmt: skip
+
+
+PAYPAL_HEADER = [  # PayPal's 2018 activity download, default fields, in its order
+    "Date", "Time", "TimeZone", "Name", "Type", "Status", "Currency", "Gross", "Fee", "Net",
+    "From Email Address", "To Email Address", "Transaction ID", "Shipping Address",
+    "Address Status", "Item Title", "Item ID", "Shipping and Handling Amount",
+    "Insurance Amount", "Sales Tax", "Option 1 Name", "Option 1 Value", "Option 2 Name",
+    "Option 2 Value", "Reference Txn ID", "Invoice Number", "Custom Number", "Quantity",
+    "Receipt ID", "Balance", "Address Line 1", "Address Line 2/District/Neighborhood",
+    "Town/City", "State/Province/Region/County/Territory/Prefecture/Republic",
+    "Zip/Postal Code", "Country", "Contact Phone Number", "Subject", "Note", "Country Code",
+    "Balance Impact", "Tracking Number",
+]  # fmt: skip
+
+
+def paypal_row(day, name, gross, email, txn, street, town, item, invoice, country, code,
+               number):  # fmt: skip
+    row = dict.fromkeys(PAYPAL_HEADER, "")
+    row.update({
+        "Date": day, "Time": "10:15:00", "TimeZone": "GMT", "Name": name,
+        "Type": "Website Payment", "Status": "Completed", "Currency": "GBP", "Gross": gross,
+        "Fee": "-1,04", "Net": "23,96", "From Email Address": email,
+        "To Email Address": "shop@shop.test", "Transaction ID": txn,
+        "Shipping Address": f"{name}, {street}, {town}", "Address Status": "Confirmed",
+        "Item Title": item, "Quantity": "1", "Invoice Number": invoice, "Balance": "123,45",
+        "Address Line 1": street, "Town/City": town, "Country": country,
+        "Contact Phone Number": "+44 20 7946 0000", "Country Code": code,
+        "Balance Impact": "Credit", "Tracking Number": number,
+    })  # fmt: skip
+    return [row[h] for h in PAYPAL_HEADER]
 
 
 def paypal():
     write_csv("paypal_activity_download.csv", [
-        ["Date", "Time", "TimeZone", "Name", "Type", "Status", "Currency", "Gross", "Fee",
-         "Net", "From Email Address", "To Email Address", "Transaction ID", "Shipping Address",
-         "Item Title", "Invoice Number", "Country", "Country Code", "Tracking Number"],
-        ["04/03/2025", "10:15:00", "GMT", "Lia Lane", "Website Payment", "Completed", "GBP",
-         "25,00", "-1,04", "23,96", "lia@shop.test; lia.lane@work.test", "shop@shop.test",
-         "1AB23456CD789012E", "Lia Lane, 1 High St, London", "Scarf", "INV-5001",
-         "United Kingdom", "GB", "LY555444339GB"],
-        ["05/03/2025", "11:20:00", "GMT", "Max Moor", "Website Payment", "Completed", "GBP",
-         "12,00", "-0,66", "11,34", "max@shop.test", "shop@shop.test", "2AB23456CD789012E",
-         "Max Moor, 2 Low Rd, Leeds", "Gloves", "INV-5002", "United Kingdom", "GB",
-         "max@shop.test"],
-        ["13/03/2025", "09:05:00", "GMT", "Nia Nash", "Website Payment", "Completed", "GBP",
-         "30,00", "-1,22", "28,78", "nia@shop.test", "shop@shop.test", "3AB23456CD789012E",
-         "Nia Nash, Dublin", "Hat", "INV-5003", "Ireland", "IE", "RB123456785GB"],
-    ])  # fmt: skip
+        PAYPAL_HEADER,
+        paypal_row("04/03/2025", "Lia Lane", "25,00", "lia@shop.test; lia.lane@work.test",
+                   "1AB23456CD789012E", "1 High St", "London", "Scarf", "INV-5001",
+                   "United Kingdom", "GB", "LY555444339GB"),
+        paypal_row("05/03/2025", "Max Moor", "12,00", "max@shop.test", "2AB23456CD789012E",
+                   "2 Low Rd", "Leeds", "Gloves", "INV-5002", "United Kingdom", "GB",
+                   "max@shop.test"),
+        paypal_row("13/03/2025", "Nia Nash", "30,00", "nia@shop.test", "3AB23456CD789012E",
+                   "3 Quay St", "Dublin", "Hat", "INV-5003", "Ireland", "IE",
+                   "RB123456785GB"),
+    ], bom=True)  # fmt: skip
 
 
 def shipstation():
@@ -267,28 +313,105 @@ def libreoffice_like():
     workbook.close()
 
 
+LIBREOFFICE_CSV = """Bestellnummer;Sendungsnummer;Empfänger;E-Mail;Land;Versanddatum;Gewicht
+B-101;00340434161094010006;Jana Jung;jana@laden.test;Deutschland;04.03.2025;1,2 kg
+B-102;RR987654326DE;Kai Kurz;kai@laden.test, k.kurz@firma.test;Österreich;05.03.2025;0,5 kg
+B-103;keine;Lia Lang;lia@laden.test;Schweiz;;0,3 kg
+
+B-104;0171 2345678;Mia Maas;mia@laden.test;Deutschland;06.03.2025;2 kg
+B-105;CX314159268FR;Nik Noll;nik@laden.test;Frankreich;06.03.2025;1 kg
+"""
+# LibreOffice's CSV filter options: ; separator, " quotes, UTF-8 (76), from line 1; columns
+# 2 (Sendungsnummer) and 1 as text, 6 (Versanddatum) as day-first dates (4 = DD/MM/YY).
+LIBREOFFICE_FILTER = "CSV:59,34,76,1,1/2/2/2/3/2/4/2/5/2/6/4/7/2"
+
+
+def libreoffice():
+    """Saved by LibreOffice Calc itself (headless soffice; skipped where it is not installed):
+    real date cells, text cells, an empty row, German headers and country names."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("soffice not found: libreoffice_calc_versand.xlsx left as it is")
+        return
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "libreoffice_calc_versand.csv"
+        source.write_text(LIBREOFFICE_CSV, encoding="utf-8")
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{work}/profile", "--headless",
+             f"--infilter={LIBREOFFICE_FILTER}", "--convert-to",
+             "xlsx:Calc MS Excel 2007 XML", "--outdir", work, str(source)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        shutil.copyfile(Path(work) / "libreoffice_calc_versand.xlsx",
+                        HERE / "libreoffice_calc_versand.xlsx")  # fmt: skip
+
+
+SHOPIFY_HEADER = [  # Admin → Orders → Export, every column in the export's order
+    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+    "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+    "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name",
+    "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
+    "Lineitem taxable", "Lineitem fulfillment status", "Billing Name", "Billing Street",
+    "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip",
+    "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street",
+    "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City",
+    "Shipping Zip", "Shipping Province", "Shipping Country", "Shipping Phone", "Notes",
+    "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount",
+    "Vendor", "Outstanding Balance", "Employee", "Location", "Device ID", "Id", "Tags",
+    "Risk Level", "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value", "Tax 2 Name",
+    "Tax 2 Value", "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value", "Tax 5 Name",
+    "Tax 5 Value", "Phone", "Receipt Number", "Duties", "Billing Province Name",
+    "Shipping Province Name", "Payment ID", "Payment Terms Name", "Next Payment Due At",
+    "Payment References",
+]  # fmt: skip
+
+
+def shopify_row(name, email, paid, status, fulfilled, total, item, person, street, city, zip_,
+                country, phone, order_id, payment_id):  # fmt: skip
+    row = dict.fromkeys(SHOPIFY_HEADER, "")
+    row.update({
+        "Name": name, "Email": email, "Financial Status": "paid", "Paid at": paid,
+        "Fulfillment Status": status, "Fulfilled at": fulfilled, "Accepts Marketing": "no",
+        "Currency": "EUR", "Subtotal": total, "Shipping": "4.90", "Taxes": "3.80",
+        "Total": total, "Discount Amount": "0.00", "Shipping Method": "Standard",
+        "Created at": paid, "Lineitem quantity": "1", "Lineitem name": item,
+        "Lineitem price": total, "Lineitem sku": "SKU-" + name[1:],
+        "Lineitem requires shipping": "true", "Lineitem taxable": "true",
+        "Lineitem fulfillment status": status, "Billing Name": person,
+        "Billing Street": street, "Billing Address1": street, "Billing City": city,
+        "Billing Zip": zip_, "Billing Country": country, "Billing Phone": phone,
+        "Shipping Name": person, "Shipping Street": street, "Shipping Address1": street,
+        "Shipping City": city, "Shipping Zip": zip_, "Shipping Country": country,
+        "Shipping Phone": phone, "Payment Method": "Shopify Payments",
+        "Payment Reference": "c" + order_id + ".1", "Refunded Amount": "0.00",
+        "Vendor": "Shop", "Outstanding Balance": "0.00", "Id": order_id, "Risk Level": "Low",
+        "Source": "web", "Lineitem discount": "0.00", "Tax 1 Name": "VAT 19%",
+        "Tax 1 Value": "3.80", "Phone": phone, "Payment ID": payment_id,
+        "Payment References": payment_id,
+    })  # fmt: skip
+    return [row[h] for h in SHOPIFY_HEADER]
+
+
 def shopify():
+    # No tracking column at all; Id, Payment ID, phones and SKUs are the columns a guess
+    # could take for one.
     write_csv("shopify_orders_export.csv", [
-        ["Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
-         "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total",
-         "Discount Code", "Discount Amount", "Shipping Method", "Created at",
-         "Lineitem quantity", "Lineitem name", "Lineitem price", "Billing Name",
-         "Shipping Name", "Shipping City", "Shipping Zip", "Shipping Country", "Shipping Phone"],
-        ["#1001", "ann@shop.test", "paid", "2025-03-01 10:00:00 +0100", "fulfilled",
-         "2025-03-04 09:00:00 +0100", "no", "EUR", "20.00", "4.90", "3.80", "28.70", "", "0.00",
-         "Standard", "2025-03-01 09:58:00 +0100", "1", "Mug", "20.00", "Ann Archer",
-         "Ann Archer", "Berlin", "10115", "DE", "+49 30 1234567"],
-        ["#1002", "bob@shop.test", "paid", "2025-03-02 11:00:00 +0100", "unfulfilled", "",
-         "yes", "EUR", "10.00", "4.90", "1.90", "16.80", "", "0.00", "Standard",
-         "2025-03-02 10:59:00 +0100", "1", "Cup", "10.00", "Bob Baker", "Bob Baker", "Paris",
-         "75001", "FR", "+33 1 23 45 67 89"],
+        SHOPIFY_HEADER,
+        shopify_row("#1001", "ann@shop.test", "2025-03-01 10:00:00 +0100", "fulfilled",
+                    "2025-03-04 09:00:00 +0100", "28.70", "Mug", "Ann Archer", "Hauptstr. 1",
+                    "Berlin", "10115", "DE", "+49 30 1234567", "5712345678901",
+                    "rMx8ZPQ3Y4aVn0sB1c2d3e4f5"),
+        shopify_row("#1002", "bob@shop.test", "2025-03-02 11:00:00 +0100", "unfulfilled", "",
+                    "16.80", "Cup", "Bob Baker", "1 Rue de Rivoli", "Paris", "75001", "FR",
+                    "+33 1 23 45 67 89", "5712345678902", "sNy9AQR4Z5bWo1tC2d3e4f5g6"),
     ])  # fmt: skip
 
 
 def main():
     """Write every fixture."""
     for build in (ebay, ebay_de, etsy, woocommerce, amazon, paypal, shipstation, aftership,
-                  trackingmore, pasted, french, excel, libreoffice_like, shopify):  # fmt: skip
+                  trackingmore, pasted, french, excel, libreoffice_like, libreoffice,
+                  shopify):  # fmt: skip
         build()
 
 
