@@ -207,6 +207,7 @@ STEPS = [
         4, "stalled index carries its column", stalled_index_with_its_column, transaction=False
     ),  # fmt: skip
     Step(5, "shop and feed connections", tables(Connection, ConnectionPull)),
+    Step(6, "search index covers every order id of a shipment", ensure_search_index),
 ]
 
 
