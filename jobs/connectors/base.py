@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from jobs import outbound
+from jobs.columns import FIELDS  # the fields an upload maps, in the same order
 from jobs.parsing import Table
 
 # Columns of the rows API connectors produce; they go through the same Table code as an
@@ -18,15 +19,6 @@ HEADERS = [
     "Country",
     "Ship date",
     "Tracking link",
-]
-FIELDS = [
-    "tracking_number",
-    "order_id",
-    "carrier",
-    "customer_name",
-    "email",
-    "country",
-    "ship_date",
 ]
 MAPPING = {name: index for index, name in enumerate(FIELDS)}
 
