@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 # Time rules of shared/statuses.md, in days; shown in the UI and used by the classifier.
@@ -98,13 +99,23 @@ def load(overrides=None, environ=None):
 
 
 def _stored_secret(home: Path) -> str:
-    """Generate the secret key once and keep it, so sessions survive restarts."""
+    """Generate the secret key once and keep it, so sessions survive restarts.
+
+    Several commands may start at once (web, worker, two `migrate`s): the key is written to a
+    private temporary file and published with a hard link, which fails if another process won,
+    so nobody crashes on the race or reads a half-written key."""
     if not home.exists():
-        home.mkdir(parents=True, mode=0o700)
+        home.mkdir(parents=True, mode=0o700, exist_ok=True)
         os.chmod(home, 0o700)  # instance files are the service user's alone
     path = home / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
+        fd, temporary = tempfile.mkstemp(dir=home, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process published its key first; use that one
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()

@@ -137,11 +137,19 @@ def test_two_migrate_processes_apply_each_step_once(empty, database_url, tmp_pat
     env = dict(os.environ, DATABASE_URL=database_url, PARCELDESK_HOME=str(tmp_path / "home"))
     command = [sys.executable, "-m", "webapp.cli", "migrate", "--json"]
     processes = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(2)
     ]
-    outputs = [json.loads(p.communicate(timeout=120)[0]) for p in processes]
-    assert [p.returncode for p in processes] == [0, 0]
+    try:
+        finished = [p.communicate(timeout=120) for p in processes]
+    finally:
+        for p in processes:  # a failure must not leave a process running into later tests
+            p.kill()
+            p.wait()
+    assert [p.returncode for p in processes] == [0, 0], [err for _, err in finished]
+    outputs = [json.loads(out) for out, _ in finished]
     applied = sorted(step["version"] for out in outputs for step in out["applied"])
     assert applied == ALL
     assert [out["version"] for out in outputs] == [max(ALL)] * 2

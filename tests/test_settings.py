@@ -31,3 +31,35 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     given = settings.load(environ={"PARCELDESK_HOME": str(tmp_path), "SECRET_KEY": "mine"})
     assert given["SECRET_KEY"] == "mine"
+
+
+def test_secret_key_survives_another_process_creating_it_first(tmp_path, monkeypatch):
+    """Two commands starting together (CI ran two `migrate`s) both see no home and no key;
+    the one that loses the race must read the winner's key, not crash or read a half file."""
+    home = tmp_path / "home"
+    winner = settings.load(environ={"PARCELDESK_HOME": str(home)})["SECRET_KEY"]
+    monkeypatch.setattr(settings.Path, "exists", lambda self: False)  # both checks lose the race
+    loser = settings.load(environ={"PARCELDESK_HOME": str(home)})["SECRET_KEY"]
+    assert loser == winner
+
+
+def test_secret_key_is_whole_for_many_processes_starting_at_once(tmp_path):
+    import subprocess
+    import sys
+
+    code = "from config import settings; print(settings.load()['SECRET_KEY'])"
+    env = {"PARCELDESK_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    root = settings.Path(settings.__file__).resolve().parents[1]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=root, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    try:
+        outs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in outs]
+    keys = {out.strip() for out, _ in outs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
