@@ -51,12 +51,10 @@ class Rule:
 class RuleTable:
     carriers: dict[str, dict]
     rules: tuple[Rule, ...]
-    by_length: dict[int, tuple[Rule, ...]]
     dispatch: dict[int, dict[str, tuple[Rule, ...]]]  # length -> first character -> rules
     s10_operators: dict[str, str]
     s10_fallback: str
     hints: dict[str, frozenset[str]]
-    max_length: int
 
 
 def _fail(where: str, problem: str):
@@ -239,12 +237,10 @@ def build_table(data: dict) -> RuleTable:
     return RuleTable(
         carriers,
         rules,
-        by_length,
         dispatch,
         dict(s10["operators"]),
         s10["fallback"],
         _hint_index(carriers, data.get("hint_groups", {})),
-        max_length,
     )
 
 

@@ -17,7 +17,6 @@ INVALID = "invalid_number"
 UNIDENTIFIED = "carrier_unidentified"
 CONFLICT = "carrier_conflict"
 MANGLED = "mangled_by_spreadsheet"
-MANGLED_ADVICE = "Format the tracking-number column as text in the spreadsheet and export it again."
 
 _HIGH, _LOW = CONFIDENCE["high"], CONFIDENCE["low"]
 # Separators and invisible characters people and spreadsheets put into numbers.

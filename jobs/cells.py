@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime, time, timedelta
 
+from jobs.carriers import is_mangled
 from jobs.normalize import parse_date
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial day 0 of Excel's 1900 date system (after its leap bug)
@@ -21,7 +22,6 @@ EXCEL_ERRORS = {
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SEPARATORS = re.compile(r"[,;\n\r\t，；、]+")
-_MANGLED_COMMA = re.compile(r"\d+,\d+E[+-]?\d+", re.IGNORECASE)  # 9,4001E+21 from a comma locale
 _TEXT_FORMULA = re.compile(r'=\s*"([^"]*)"')  # ="00123": exporters' way to keep leading zeros
 
 
@@ -65,7 +65,7 @@ def split_numbers(text: str) -> list[str]:
     Pieces separated only by spaces are split too when every piece is long enough to be a number
     of its own, so 'LX123456785CN RR123456785CN' is two numbers but '1Z 999 AA1 0123 4567 84' one.
     """
-    if _MANGLED_COMMA.fullmatch(text.strip()):
+    if is_mangled(text.strip()):  # 9,4001E+21 from a comma locale is one (lost) number
         return [text.strip()]
     numbers = []
     for piece in _SEPARATORS.split(text):

@@ -58,11 +58,6 @@ class Classification:
     inferred: bool = False
     decided_by: str | None = None  # "rule", "code", "merchant", "model", "unrecognised" or None
 
-    @property
-    def terminal(self) -> bool:
-        """Whether the parcel need not be polled again."""
-        return is_terminal(self.status, self.reason)
-
     def to_json(self) -> dict:
         """Return the JSON-ready dict of the `parceldesk classify` contract."""
         event = self.deciding_event

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from jobs.provider_keys import decrypt_key, fingerprint
-from jobs.providers import PROVIDERS, PermanentError, Provider, get_provider
+from jobs.providers import PermanentError, Provider, get_provider, provider_class
 from webapp.models import Merchant
 
 
@@ -32,18 +32,6 @@ class ProviderChoice:
     def max_batch(self) -> int:
         """The provider's largest batch per call."""
         return provider_class(self.name).max_batch
-
-
-def provider_class(name: str) -> type[Provider]:
-    """The adapter class registered under `name`."""
-    from jobs.providers.aftership import AfterShip
-    from jobs.providers.sandbox import SandboxProvider
-    from jobs.providers.seventeentrack import SeventeenTrack
-
-    classes = {"sandbox": SandboxProvider, "17track": SeventeenTrack, "aftership": AfterShip}
-    if name not in classes:
-        raise ValueError(f"unknown provider {name!r}; expected one of {PROVIDERS}")
-    return classes[name]
 
 
 def default_choice(settings: dict) -> ProviderChoice:

@@ -2,7 +2,7 @@
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -61,7 +61,6 @@ class Record:
     email: str | None = None
     country: str | None = None
     ship_date: date | None = None
-    notes: list[str] = field(default_factory=list)
     extra: dict[str, str] | None = None
 
 
@@ -86,7 +85,7 @@ def _cell(cells: list, index: int | None):
     return cells[index] if index is not None and index < len(cells) else None
 
 
-def _number_items(row: int, cell, fields: dict, notes: list[str]):
+def _number_items(row: int, cell, fields: dict):
     """The row's Records, one per number of its tracking cell, or RowErrors saying why not."""
     text = cell_text(cell)
     if len(text) > 8 * NUMBER_MAX:
@@ -105,7 +104,7 @@ def _number_items(row: int, cell, fields: dict, notes: list[str]):
         if reason is not None:
             yield RowError(row, _shown(piece), reason)
         else:
-            yield Record(row=row, number=number, **fields, notes=list(notes))
+            yield Record(row=row, number=number, **fields)
 
 
 def _text_plan(columns: dict[str, int]) -> list[tuple[str, int | None, int]]:
@@ -212,7 +211,7 @@ class Table:
                 fields, notes = _row_fields(cells, plan, dates, day_first)
                 if extra_plan or notes:
                     fields["extra"] = _extra(cells, extra_plan, notes)
-                yield from _number_items(row, _cell(cells, numbers), fields, notes)
+                yield from _number_items(row, _cell(cells, numbers), fields)
 
     def _day_first(self, dates: int | None) -> bool:
         """The date column's order (day or month first), decided from all of its values: the
@@ -298,4 +297,4 @@ def parse_pasted(text: str) -> Iterator[Record | RowError]:
             first = False
             continue
         first = False
-        yield from _number_items(row, line, {}, [])
+        yield from _number_items(row, line, {})

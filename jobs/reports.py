@@ -36,11 +36,11 @@ COLUMNS = [
 ]
 HEADER = [name for name, _ in COLUMNS]
 STATUS_COLUMN = HEADER.index("Status")
-TIME_COLUMN = HEADER.index("Last event time")
 FOLLOWUP_LABELS = {state: state.capitalize() for state in FOLLOWUP_STATES}
 PRESETS = ("exceptions",)
 # The Exceptions report lists the most urgent first: what the merchant must act on today.
 URGENCY = ["alert", "undelivered", "pick_up", "in_transit", "returned", "not_found", "expired"]
+LAST_EVENT_COLUMN = HEADER.index("Last event time")  # in the merchant timezone (Account page)
 
 
 def exceptions(merchant_id: int, settings=None, now: datetime | None = None):
@@ -75,7 +75,6 @@ def report_rows(query, now: datetime | None = None, zone: str | None = None) -> 
         yield row
 
 
-LAST_EVENT_COLUMN = TIME_COLUMN  # in the merchant timezone (Account page)
 
 
 def _local(moment: datetime, zone: str) -> datetime:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from jobs.classify import STATUSES
+from jobs.taxonomy import STATUS_KEYS
 from webapp.grid_query import (
     SORTS,
     GridFilter,
@@ -13,7 +13,6 @@ from webapp.grid_query import (
 )
 from webapp.models import Shipment
 
-STATUS_KEYS = {key for key, _ in STATUSES}
 EXACT_MAX = 20  # exact matches shown first (one number; an order id can span a few parcels)
 
 

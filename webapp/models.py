@@ -91,7 +91,6 @@ class LoginFailure(BaseModel):
 
 
 class Upload(BaseModel):
-    STATES = ("queued", "parsing", "resolving", "done", "failed")
 
     merchant = ForeignKeyField(Merchant, backref="uploads", on_delete="CASCADE")
     filename = CharField(max_length=255)

@@ -72,7 +72,6 @@ class AfterShip(Provider):
 
     name = "aftership"
     max_batch = 40
-    rate_limit_per_second = 5.0  # GET /trackings allows 6 r/s; stay under it
 
     def __init__(self, api_key: str, base_url: str = "", timeout: float = DEFAULT_TIMEOUT):
         if not api_key:

@@ -53,7 +53,6 @@ class Provider:
 
     name = "base"
     max_batch = 40
-    rate_limit_per_second = 3.0
 
     def fetch(self, queries: list[Query]) -> dict[str, Result]:
         """Return a Result for every query's number (keyed by number); raise ProviderError."""

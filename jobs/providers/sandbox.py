@@ -142,7 +142,6 @@ class SandboxProvider(Provider):
 
     name = "sandbox"
     max_batch = 500
-    rate_limit_per_second = 1000.0
 
     def __init__(self, clock_speed: float = 1.0, now=_real_now):
         if clock_speed <= 0:

@@ -88,7 +88,6 @@ class SeventeenTrack(Provider):
 
     name = "17track"
     max_batch = 40
-    rate_limit_per_second = 3.0
 
     def __init__(self, api_key: str, base_url: str = "", timeout: float = DEFAULT_TIMEOUT):
         if not api_key:
