@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.settings import TIME_RULES  # noqa: E402
-from jobs.classify import classify  # noqa: E402
-from jobs.events import Event  # noqa: E402
-from jobs.reading import default_reader  # noqa: E402
+from jobs.tracking.classify import classify  # noqa: E402
+from jobs.tracking.events import Event  # noqa: E402
+from jobs.tracking.reading import default_reader  # noqa: E402
 from tests.carrier_texts import CORPUS  # noqa: E402
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -94,8 +94,8 @@ if __name__ == "__main__":
     parser.add_argument("--corpus", help="train the fallback from this corpus folder")
     args = parser.parse_args()
     if args.corpus:
-        import jobs.corpus
+        import jobs.tracking.corpus
 
-        jobs.corpus.CORPUS_DIR = Path(args.corpus)
+        jobs.tracking.corpus.CORPUS_DIR = Path(args.corpus)
     for key, value in main(args.quick, args.parcels, args.events).items():
         print(f"{key}: {value:,}" if isinstance(value, int) else f"{key}: {value}")

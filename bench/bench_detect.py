@@ -13,8 +13,8 @@ import string
 import time
 from pathlib import Path
 
-from jobs.carrier_rules import default_table
-from jobs.carriers import detect
+from jobs.tracking.carrier_rules import default_table
+from jobs.tracking.carriers import detect
 
 SPEC = Path("/work/shared/tracking_number_data/couriers")
 # (rule id, template, share): d digit, a letter, x letter or digit, c S10 country,

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_login.utils import _create_identifier  # noqa: E402
 
 from bench.seed import seed  # noqa: E402
+from jobs.store.grid_query import GridFilter, shipments_matching, status_counts  # noqa: E402
+from jobs.store.models import Merchant, Shipment, db  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.grid_paging import encode_cursor, grid_page  # noqa: E402
-from webapp.grid_query import GridFilter, shipments_matching, status_counts  # noqa: E402
-from webapp.models import Merchant, Shipment, db  # noqa: E402
+from webapp.shipments.paging import encode_cursor, grid_page  # noqa: E402
 
 MERCHANT = 1
 REPEATS = 15
@@ -62,8 +62,8 @@ def _median_ms(action) -> float:
 
 def _prepare(url: str, n: int) -> float:
     """Seed n shipments unless the SQLite file already holds them; returns seconds spent."""
-    from webapp.database import open_database
-    from webapp.migrations import drop_all
+    from jobs.store.database import open_database
+    from jobs.store.migrations import drop_all
 
     database = open_database(url)
     if url.startswith("sqlite") and Shipment.table_exists():

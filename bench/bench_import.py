@@ -54,7 +54,7 @@ def _child(case, path) -> dict:
 
 def run_case(case, path):
     """Child process: one case on a fresh SQLite instance; print its figures as JSON."""
-    from webapp.models import Shipment, Upload
+    from jobs.store.models import Shipment, Upload
 
     with instance(os.environ.get("BENCH_DATABASE_URL"), MAX_UPLOAD_MB=1024):
         owner = merchant()
@@ -90,8 +90,8 @@ def _floor(owner, path):
     defaults = {f.name: f.default() if callable(f.default) else f.default for f in _DEFAULTED}
     from playhouse.shortcuts import chunked
 
-    from webapp.database import execute_each
-    from webapp.models import Shipment, db, utcnow
+    from jobs.store.database import execute_each
+    from jobs.store.models import Shipment, db, utcnow
 
     now = utcnow()
     with open(path, newline="", encoding="utf-8") as f, db.atomic():

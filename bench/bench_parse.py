@@ -70,8 +70,8 @@ def run_case(path: Path, plain: bool, stream: bool) -> None:
         label = "plain csv.reader"
     else:
         sys.path.insert(0, str(ROOT))
-        from jobs import workbooks
-        from jobs.parsing import Record, open_table
+        from jobs.files import workbooks
+        from jobs.files.parsing import Record, open_table
 
         if stream:  # force the openpyxl read-only path used for sheets too big for calamine
             workbooks.CALAMINE_MAX_SHEET_BYTES = 0

@@ -25,8 +25,8 @@ def main(quick: bool = False) -> dict:
     from jobs.connections import create
     from jobs.connectors import connector_for
     from jobs.pulls import pull
+    from jobs.store.models import Connection, Shipment
     from tests.fake_shops import FakeShopify, shopify_order
-    from webapp.models import Connection, Shipment
 
     orders = 2_000 if quick else 10_000
     database = os.environ.get("BENCH_DATABASE_URL")

@@ -36,9 +36,9 @@ SQLITE_CACHE_KB = 2000
 
 def populate(url: str, sizes: list[int]) -> list[int]:
     """One merchant per size, each with that many shipments and two events each."""
-    from webapp.database import open_database
-    from webapp.migrations import migrate
-    from webapp.models import Merchant, Upload, utcnow
+    from jobs.store.database import open_database
+    from jobs.store.migrations import migrate
+    from jobs.store.models import Merchant, Upload, utcnow
 
     open_database(url)
     migrate()
@@ -53,7 +53,7 @@ def populate(url: str, sizes: list[int]) -> list[int]:
 
 
 def _insert_chunk(merchant_id, upload_id, start, stop, rng, now):
-    from webapp.models import Shipment, TrackingEvent, db
+    from jobs.store.models import Shipment, TrackingEvent, db
 
     rows = []
     for n in range(start, stop):
@@ -94,7 +94,7 @@ def _peak_mb() -> float:
 def write_one(url: str, merchant_id: int, fmt: str, out: str) -> dict:
     """In this (sub)process: write one report, return rows, seconds and peak RSS before/after."""
     from jobs.reports import report_query, report_rows, write_report
-    from webapp.database import open_database
+    from jobs.store.database import open_database
 
     open_database(url).execute_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
     before = _peak_mb()

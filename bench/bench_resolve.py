@@ -72,7 +72,7 @@ def _resolve_run(env, count, settings):
 
 
 def _check_and_count(count) -> dict:
-    from webapp.models import Shipment, StatusChange, TrackingEvent
+    from jobs.store.models import Shipment, StatusChange, TrackingEvent
 
     unchecked = Shipment.select().where(Shipment.checked_at.is_null()).count()
     if unchecked:

@@ -36,7 +36,7 @@ REASONS = {"in_transit": "in_transit", "delivered": "delivered", "pick_up": "awa
 def load(rows: int) -> float:
     """Import the export through import_upload into the open database; returns seconds."""
     from jobs.imports import import_upload
-    from webapp.models import Merchant, Shipment, Upload
+    from jobs.store.models import Merchant, Shipment, Upload
 
     owner, _ = Merchant.get_or_create(email="search@example.com", defaults={"password_hash": "!"})
     if Shipment.select().where(Shipment.merchant == owner.id).count() >= rows:
@@ -53,7 +53,7 @@ def load(rows: int) -> float:
 def _spread_statuses(merchant_id):
     from peewee import SQL, NodeList, fn  # peewee's % is LIKE: the modulo is written out
 
-    from webapp.models import Shipment, db
+    from jobs.store.models import Shipment, db
 
     base = datetime(2026, 11, 30, 12, 0)
     postgres = not db.obj.__class__.__name__.startswith("Sqlite")
@@ -80,7 +80,7 @@ def _spread_statuses(merchant_id):
 
 def terms(merchant_id: int) -> dict:
     """Search terms by kind, drawn from the stored rows (fixed seed)."""
-    from webapp.models import Shipment
+    from jobs.store.models import Shipment
 
     rng = random.Random(5)
     top = Shipment.select(Shipment.id).where(Shipment.merchant == merchant_id)
@@ -109,9 +109,9 @@ def terms(merchant_id: int) -> dict:
 
 def measure(client, kinds: dict, merchant: int) -> dict:
     """Time of each search: the whole htmx request, and its queries alone (page and counts)."""
-    from webapp.grid_counts import view_counts
-    from webapp.grid_paging import grid_page
-    from webapp.grid_query import GridFilter
+    from jobs.store.grid_query import GridFilter
+    from webapp.shipments.counts import view_counts
+    from webapp.shipments.paging import grid_page
 
     every, every_sql, figures = [], [], {}
     for kind, queries in kinds.items():
@@ -147,7 +147,7 @@ def run_engine(url: str, rows: int) -> dict:
     """Import (unless the SQLite file has the rows already), then time every kind of search."""
     import bench.bench_grid as grid_bench
     from bench.workers import instance
-    from webapp.models import Merchant, db
+    from jobs.store.models import Merchant, db
 
     with instance(url, MAX_UPLOAD_MB=4096) as (_, env):
         imported = load(rows)

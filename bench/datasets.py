@@ -5,7 +5,7 @@ from pathlib import Path
 
 from playhouse.shortcuts import chunked
 
-from webapp.models import Merchant, Shipment, db, utcnow
+from jobs.store.models import Merchant, Shipment, db, utcnow
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DATA = ROOT_DIR / "bench" / "data"

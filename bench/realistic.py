@@ -12,7 +12,7 @@ import random
 import unicodedata
 from pathlib import Path
 
-from jobs.checkdigits import s10_check_digit
+from jobs.tracking.checkdigits import s10_check_digit
 
 HEADER = ["Order", "Email", "Shipped at", "Shipping Name", "Shipping Country", "Tracking Number"]
 FIRST = (

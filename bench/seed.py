@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from peewee import SqliteDatabase
 from playhouse.shortcuts import chunked
 
-from jobs.taxonomy import REASONS
-from webapp.database import open_database
-from webapp.migrations import migrate
-from webapp.models import Merchant, Shipment, TrackingEvent, Upload, db
-from webapp.search_index import drop_search_index, ensure_search_index
+from jobs.store.database import open_database
+from jobs.store.migrations import migrate
+from jobs.store.models import Merchant, Shipment, TrackingEvent, Upload, db
+from jobs.store.search_index import drop_search_index, ensure_search_index
+from jobs.tracking.taxonomy import REASONS
 
 # Share of each status in a typical merchant's list (most parcels arrive).
 STATUS_WEIGHTS = {

@@ -16,9 +16,9 @@ def instance(database_url: str | None = None, **settings):
     """A throw-away instance (home, database, embedded Redis) opened in this process."""
     from jobs import runtime
     from jobs.queues import embedded_redis
+    from jobs.store.database import release_connections
+    from jobs.store.models import db
     from webapp.cli import setup
-    from webapp.database import release_connections
-    from webapp.models import db
 
     with tempfile.TemporaryDirectory(prefix="parceldesk-bench-") as home:
         env = {
@@ -44,9 +44,9 @@ def instance(database_url: str | None = None, **settings):
 
 
 def _empty_postgresql(url):
-    from webapp.database import open_database
-    from webapp.migrations import drop_all
-    from webapp.models import db
+    from jobs.store.database import open_database
+    from jobs.store.migrations import drop_all
+    from jobs.store.models import db
 
     drop_all(open_database(url))
     db.close()
@@ -55,7 +55,7 @@ def _empty_postgresql(url):
 
 def run_workers(env: dict, count: int, log_dir: str) -> float:
     """Start `count` `parceldesk worker --burst` processes; seconds until the last one exits."""
-    from webapp.database import release_connections
+    from jobs.store.database import release_connections
 
     release_connections(everything=True)  # let the workers have the database to themselves
     command = [sys.executable, "-m", "webapp.cli", "worker", "--burst"]

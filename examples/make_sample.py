@@ -1,8 +1,8 @@
 """Regenerate examples/sample-shipments.csv: ~50 rows of real-format numbers and a few problems.
 
 Numbers are random but valid for their carrier's format and check digit (found by trying each last
-character until jobs.carriers.detect accepts exactly that carrier), so the sandbox gives each one a
-realistic history. Run: .venv/bin/python examples/make_sample.py
+character until jobs.tracking.carriers.detect accepts exactly that carrier), so the sandbox gives
+each one a realistic history. Run: .venv/bin/python examples/make_sample.py
 """
 
 import csv
@@ -10,7 +10,7 @@ import random
 import string
 from pathlib import Path
 
-from jobs.carriers import detect
+from jobs.tracking.carriers import detect
 
 # (carrier, template: # = digit, * = letter or digit, ? = the check digit; without ?, one more
 # check character is appended)

@@ -4,7 +4,7 @@ import re
 
 from jobs.connectors import ConnectorError, new_connector, normalize_url, seal
 from jobs.outbound import UnsafeURL, check_url
-from webapp.models import Connection, utcnow
+from jobs.store.models import Connection, utcnow
 
 MIN_EVERY = 5  # minutes: the shortest schedule a merchant may choose
 MAX_EVERY = 7 * 24 * 60

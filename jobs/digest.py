@@ -11,10 +11,10 @@ from email.message import EmailMessage
 from peewee import fn
 
 from jobs import runtime
-from jobs.report_xlsx import write_xlsx
 from jobs.reports import exceptions, report_filename, report_rows
-from webapp.labels import status_label
-from webapp.models import Merchant, Shipment, utcnow
+from jobs.reports.labels import status_label
+from jobs.reports.xlsx import write_xlsx
+from jobs.store.models import Merchant, Shipment, utcnow
 
 log = logging.getLogger(__name__)
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

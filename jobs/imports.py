@@ -9,11 +9,11 @@ from playhouse.shortcuts import chunked
 from rq import get_current_job
 
 from jobs import runtime, storage
-from jobs.carriers import detect, hint_carriers
-from jobs.classify import classify
-from jobs.parsing import FileRefused, Record, open_table, parse_pasted
-from webapp.database import execute_each
-from webapp.models import RowError, Shipment, Upload, db, utcnow
+from jobs.files.parsing import FileRefused, Record, open_table, parse_pasted
+from jobs.store.database import execute_each
+from jobs.store.models import RowError, Shipment, Upload, db, utcnow
+from jobs.tracking.carriers import detect, hint_carriers
+from jobs.tracking.classify import classify
 
 BATCH_SIZE = 1000
 log = logging.getLogger(__name__)

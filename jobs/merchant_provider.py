@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from jobs.provider_keys import decrypt_key, fingerprint
 from jobs.providers import PermanentError, Provider, get_provider, provider_class
-from webapp.models import Merchant
+from jobs.store.models import Merchant
 
 
 @dataclass(frozen=True)

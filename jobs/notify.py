@@ -20,11 +20,10 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks.webhooks import Webhook
 
 from jobs import runtime
-from jobs.classify import STATUSES, explain
 from jobs.outbound import DELIVERY_ERRORS, post_json
 from jobs.provider_keys import decrypt_key, encrypt_key
 from jobs.queues import enqueue_webhook_delivery, enqueue_webhook_fan_out, redis_connection
-from webapp.models import (
+from jobs.store.models import (
     Shipment,
     StatusChange,
     WebhookDelivery,
@@ -33,6 +32,7 @@ from webapp.models import (
     db,
     utcnow,
 )
+from jobs.tracking.classify import STATUSES, explain
 
 log = logging.getLogger(__name__)
 

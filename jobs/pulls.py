@@ -11,7 +11,7 @@ from datetime import timedelta
 from jobs import imports, runtime
 from jobs.connectors import LABELS, ConnectorError, connector_for
 from jobs.queues import FAILURE_TTL, RESULT_TTL, queue, redis_connection
-from webapp.models import Connection, ConnectionPull, Upload, db, utcnow
+from jobs.store.models import Connection, ConnectionPull, Upload, db, utcnow
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=30)  # a pull running longer is presumed dead and may start again

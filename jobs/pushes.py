@@ -8,7 +8,7 @@ from jobs.providers import Result
 from jobs.providers import aftership as aftership_api
 from jobs.providers import seventeentrack as seventeentrack_api
 from jobs.resolve import apply_results
-from webapp.models import Merchant, Shipment, utcnow
+from jobs.store.models import Merchant, Shipment, utcnow
 
 log = logging.getLogger(__name__)
 

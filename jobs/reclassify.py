@@ -11,12 +11,12 @@ from functools import cache
 from rq import get_current_job
 
 from jobs import runtime
-from jobs.classify import classify
-from jobs.events import Event
 from jobs.resolve import aware, merchant_rules, naive
 from jobs.schedule import next_check_at
-from webapp.database import execute_each, write_transaction
-from webapp.models import InstanceState, Shipment, StatusChange, TrackingEvent, utcnow
+from jobs.store.database import execute_each, write_transaction
+from jobs.store.models import InstanceState, Shipment, StatusChange, TrackingEvent, utcnow
+from jobs.tracking.classify import classify
+from jobs.tracking.events import Event
 
 BATCH_SIZE = 500
 VERSION_KEY = "classifier_version"
@@ -27,8 +27,8 @@ CODE_VERSION = "2"
 @cache
 def classifier_version() -> str:
     """A digest of the rule files, the corpus the fallback learns from and the code version."""
-    from jobs.corpus import corpus_hash
-    from jobs.taxonomy import CONFIG_DIR
+    from jobs.tracking.corpus import corpus_hash
+    from jobs.tracking.taxonomy import CONFIG_DIR
 
     digest = hashlib.sha256(CODE_VERSION.encode())
     for name in ("phrases.json", "provider_codes.json"):
@@ -121,7 +121,7 @@ def reclassify_batch(ids: list[int], settings: dict, cause: str) -> int:
 
 
 def _prime(events):
-    from jobs.reading import default_reader
+    from jobs.tracking.reading import default_reader
 
     default_reader().prime(e.text for batch in events.values() for e in batch if e.text)
 

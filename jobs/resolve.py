@@ -9,13 +9,13 @@ from peewee import PostgresqlDatabase, fn
 from rq import get_current_job
 
 from jobs import runtime
-from jobs.classify import classify
-from jobs.events import Event
 from jobs.merchant_provider import choices_for
 from jobs.providers.base import PermanentError, ProviderError, Query
 from jobs.schedule import LEASE, next_check_at
-from webapp.database import execute_each, write_transaction
-from webapp.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+from jobs.store.database import execute_each, write_transaction
+from jobs.store.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+from jobs.tracking.classify import classify
+from jobs.tracking.events import Event
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 500
@@ -188,7 +188,7 @@ def _known_events(shipments) -> dict[int, list[Event]]:
 
 def _read_together(known, results) -> None:
     """Read the batch's event texts at once, so the learned fallback runs one batched call."""
-    from jobs.reading import default_reader
+    from jobs.tracking.reading import default_reader
 
     texts = [e.text for events in known.values() for e in events]
     texts += [e.text for r in results.values() if r for e in r.events]
@@ -197,7 +197,7 @@ def _read_together(known, results) -> None:
 
 def merchant_rules(merchant_ids) -> dict[int, dict[str, tuple[str, str]]]:
     """{merchant id: {wording: (status, reason)}}: what each merchant taught the classifier."""
-    from webapp.models import MerchantRule
+    from jobs.store.models import MerchantRule
 
     taught = {}
     query = MerchantRule.select().where(MerchantRule.merchant.in_(list(merchant_ids)))

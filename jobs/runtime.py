@@ -5,8 +5,8 @@ import gc
 from rq import Worker
 
 from config import settings as settings_module
-from webapp.database import open_database, release_connections
-from webapp.models import db
+from jobs.store.database import open_database, release_connections
+from jobs.store.models import db
 
 _settings = {}
 
@@ -27,7 +27,7 @@ def setup() -> dict:
             _settings.get("DB_POOL_SIZE", 10),
             _settings.get("DB_STALE_TIMEOUT", 300),
         )
-        from webapp.migrations import ensure_current
+        from jobs.store.migrations import ensure_current
 
         ensure_current(_settings.get("AUTO_MIGRATE", True))
     return _settings
@@ -41,10 +41,10 @@ def preload():
     from datetime import UTC, datetime
 
     from jobs import imports, resolve, schedule  # noqa: F401
-    from jobs.carriers import detect
-    from jobs.classify import classify
-    from jobs.events import Event
     from jobs.providers import get_provider
+    from jobs.tracking.carriers import detect
+    from jobs.tracking.classify import classify
+    from jobs.tracking.events import Event
 
     settings = setup()
     detect("LX000000001CN")

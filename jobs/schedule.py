@@ -9,10 +9,10 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import runtime
-from jobs.classify import is_terminal
 from jobs.merchant_provider import choices_for
 from jobs.queues import enqueue_import, enqueue_resolve, redis_connection
-from webapp.models import Shipment, Upload, utcnow
+from jobs.store.models import Shipment, Upload, utcnow
+from jobs.tracking.classify import is_terminal
 
 log = logging.getLogger(__name__)
 

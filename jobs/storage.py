@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from webapp.models import Upload, UploadChunk, db, utcnow
+from jobs.store.models import Upload, UploadChunk, db, utcnow
 
 CHUNK = 1 << 20  # bytes per database row
 

@@ -11,8 +11,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs.queues import QUEUE_NAMES, embedded_redis, queue
+from jobs.store.models import db
 from webapp import create_app
-from webapp.models import db
 
 PASSWORD = "correct horse battery"
 
@@ -45,8 +45,8 @@ def database_url(request, tmp_path):
 
 def empty_postgres(url):
     """Drop every table of the PostgreSQL database at `url`, migration records included."""
-    from webapp.database import open_database
-    from webapp.migrations import drop_all
+    from jobs.store.database import open_database
+    from jobs.store.migrations import drop_all
 
     database = open_database(url)
     drop_all(database)

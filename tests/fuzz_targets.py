@@ -13,8 +13,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["jobs"]):
-    from jobs.carriers import detect, normalize
-    from jobs.parsing import FileRefused, Record, RowError, open_table
+    from jobs.files.parsing import FileRefused, Record, RowError, open_table
+    from jobs.tracking.carriers import detect, normalize
 
 MAX_BYTES = 1 << 20
 MAX_ITEMS = 2000  # records read per input: enough for every branch, bounded for speed

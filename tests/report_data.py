@@ -2,8 +2,8 @@
 
 from datetime import date, timedelta
 
+from jobs.store.models import Merchant, Shipment, TrackingEvent, Upload, utcnow
 from webapp.auth import create_merchant
-from webapp.models import Merchant, Shipment, TrackingEvent, Upload, utcnow
 
 HOSTILE = {  # text a spreadsheet would run as a formula, in customer names and notes
     "EXALERT01": ("=cmd|' /C calc'!A0", "+1"),

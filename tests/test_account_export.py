@@ -4,8 +4,8 @@ import json
 import logging
 from datetime import datetime, timedelta
 
+from jobs.store.models import Merchant, Shipment, StatusChange, TrackingEvent
 from webapp import account
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent
 
 
 class QueryCounter(logging.Handler):

@@ -9,9 +9,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from jobs.store.models import ApiToken, Merchant, Shipment
 from tests.conftest import csrf_from, run_jobs
 from webapp.api import new_token
-from webapp.models import ApiToken, Merchant, Shipment
 
 SPEC = json.loads((Path(__file__).parents[1] / "webapp/static/openapi.json").read_text())
 REGISTRY = Registry().with_resource("urn:parceldesk:openapi", DRAFT202012.create_resource(SPEC))

@@ -1,7 +1,7 @@
 """Accounts: sign-up, log-in, log-out, CSRF, and what visitors without a session get."""
 
+from jobs.store.models import Merchant
 from tests.conftest import PASSWORD, csrf_from, sign_up
-from webapp.models import Merchant
 
 
 def test_sign_up_logs_the_merchant_in_with_a_safe_cookie(client):

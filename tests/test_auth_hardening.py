@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from jobs.store.models import LoginFailure, Merchant
 from tests.conftest import PASSWORD, csrf_from, sign_up
 from tests.smtp_sink import SmtpSink
 from webapp.auth import password_problem
-from webapp.models import LoginFailure, Merchant
 
 
 def log_in(client, email, password=PASSWORD):

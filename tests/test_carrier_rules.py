@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobs import checkdigits
-from jobs.carrier_rules import RULES_PATH, RuleTableError, build_table, default_table
-from jobs.carriers import detect
+from jobs.tracking import checkdigits
+from jobs.tracking.carrier_rules import RULES_PATH, RuleTableError, build_table, default_table
+from jobs.tracking.carriers import detect
 
 
 def _ok(algorithm: str, body: str, **params) -> bool:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from jobs.carrier_rules import default_table
-from jobs.carriers import (
+from jobs.tracking.carrier_rules import default_table
+from jobs.tracking.carriers import (
     MANGLED,
     Detection,
     carrier_name,

@@ -5,8 +5,8 @@ from datetime import timedelta
 from bench.datasets import INITIAL, merchant, seed_due
 from jobs.imports import _DEFAULTED, UPSERT
 from jobs.resolve import _claim, resolve_batch
-from webapp.database import execute_each
-from webapp.models import Shipment, StatusChange, utcnow
+from jobs.store.database import execute_each
+from jobs.store.models import Shipment, StatusChange, utcnow
 
 
 def ids():

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from config.settings import TIME_RULES
-from jobs.classify import REASONS, STATUSES, classify, explain, is_terminal
-from jobs.events import Event
+from jobs.tracking.classify import REASONS, STATUSES, classify, explain, is_terminal
+from jobs.tracking.events import Event
 from tests.carrier_texts import CORPUS
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

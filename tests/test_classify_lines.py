@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from jobs.classify import classify_lines
-from jobs.classify_io import main
+from jobs.tracking.classify import classify_lines
+from jobs.tracking.classify_io import main
 
 CONTRACT_LINE = json.dumps(
     {

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.settings import TIME_RULES
-from jobs.classify import REASONS, classify
-from jobs.events import Event
-from jobs.native_codes import load_codes
+from jobs.tracking.classify import REASONS, classify
+from jobs.tracking.events import Event
+from jobs.tracking.native_codes import load_codes
 from tests.carrier_texts import CORPUS, LOOKALIKES
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from jobs.store.models import Connection
 from tests.fake_shops import FakeFeed, FakeShopify, FakeWooCommerce, shopify_order, woo_order
 from tests.test_cli import run
-from webapp.models import Connection
 
 
 @pytest.fixture

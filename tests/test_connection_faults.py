@@ -11,10 +11,10 @@ from jobs import runtime
 from jobs.connections import create
 from jobs.pulls import INTERRUPTED, enqueue_due_pulls
 from jobs.schedule import sweep
+from jobs.store.models import Connection, Shipment, Upload, utcnow
 from tests.fake_shops import FakeShopify, shopify_order, ups_number
 from tests.test_faults import kill_worker, start_worker
 from webapp.auth import create_merchant
-from webapp.models import Connection, Shipment, Upload, utcnow
 
 ORDERS = 150  # six pages of 25
 

@@ -3,9 +3,9 @@
 import pytest
 
 from jobs import runtime
+from jobs.store.models import Connection, Shipment
 from tests.conftest import csrf_from, run_jobs
 from tests.fake_shops import FakeFeed, FakeShopify, shopify_order
-from webapp.models import Connection, Shipment
 
 FEED = "Order,Tracking number\nW-1,1Z999AA10123456784\nW-2,see email\nW-3,LX123456785CN\n"
 HX = {"HX-Request": "true"}

@@ -8,6 +8,7 @@ from jobs import runtime
 from jobs.connections import create
 from jobs.connectors import ConnectorError, base, connector_for
 from jobs.pulls import pull
+from jobs.store.models import Connection, RowError, Shipment, Upload
 from tests.fake_shops import (
     FakeFeed,
     FakeShopify,
@@ -19,7 +20,6 @@ from tests.fake_shops import (
 )
 from tests.loopback import Reply
 from webapp.auth import create_merchant
-from webapp.models import Connection, RowError, Shipment, Upload
 
 PASSWORD = "correct horse battery"
 
@@ -266,8 +266,8 @@ def test_feed_with_basic_auth_and_a_wrong_password(merchant):
 
 
 def test_feed_without_a_number_column_uses_the_merchants_remembered_mapping(merchant):
-    from jobs.parsing import open_table
-    from webapp.models import ColumnMapping
+    from jobs.files.parsing import open_table
+    from jobs.store.models import ColumnMapping
 
     text = "a,b\nx1,1Z999AA10123456784\nx2,LX123456785CN\n"
     with FakeFeed(text) as feed:

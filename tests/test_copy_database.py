@@ -6,11 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.conftest import empty_postgres
-from webapp.cli import main
-from webapp.database import open_database
-from webapp.migrations import migrate
-from webapp.models import (
+from jobs.store.database import open_database
+from jobs.store.migrations import migrate
+from jobs.store.models import (
     MODELS,
     Merchant,
     Shipment,
@@ -19,6 +17,8 @@ from webapp.models import (
     Upload,
     db,
 )
+from tests.conftest import empty_postgres
+from webapp.cli import main
 
 TARGETS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
+from jobs.reports.csv_cells import csv_rows, neutralise_csv
+from jobs.store.models import Merchant, RowError, Shipment, Upload
 from tests.test_reports import NAME, NUMBER, csv_download, seeded  # noqa: F401 (fixture)
-from webapp.exports import csv_rows, neutralise_csv
-from webapp.models import Merchant, RowError, Shipment, Upload
 
 SPLITTING = "Eve;=cmd|' /C calc'!A0"
 

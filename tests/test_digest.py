@@ -12,10 +12,10 @@ from jobs.cron import build_scheduler
 from jobs.digest import send_digests
 from jobs.queues import queue, redis_connection
 from jobs.reports import HEADER
+from jobs.store.models import Merchant, utcnow
 from tests.conftest import csrf_from, run_jobs
 from tests.report_data import EXCEPTIONS, other_merchant, seed
 from tests.smtp_sink import SmtpSink
-from webapp.models import Merchant, utcnow
 
 
 @pytest.fixture

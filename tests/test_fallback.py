@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from config.settings import TIME_RULES
-from jobs.classify import classify
-from jobs.corpus import corpus_hash, load_histories, load_texts
-from jobs.evaluate import evaluate, format_report
-from jobs.events import Event
-from jobs.fallback import train, train_from_corpus
-from jobs.phrases import phrase_book
-from jobs.reading import TextReader
+from jobs.tracking.classify import classify
+from jobs.tracking.corpus import corpus_hash, load_histories, load_texts
+from jobs.tracking.evaluate import evaluate, format_report
+from jobs.tracking.events import Event
+from jobs.tracking.fallback import train, train_from_corpus
+from jobs.tracking.phrases import phrase_book
+from jobs.tracking.reading import TextReader
 
 FIXTURE = Path(__file__).parent / "fixtures" / "corpus"
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

@@ -14,14 +14,14 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs import runtime
-from jobs.checkdigits import s10_check_digit
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.schedule import sweep
+from jobs.store.models import Shipment, StatusChange, TrackingEvent, db, utcnow
+from jobs.tracking.checkdigits import s10_check_digit
 from tests.loopback import LoopbackServer, Reply
 from tests.test_provider_settings import save_provider
 from tests.test_seventeentrack import KEY, Fake17Track
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, StatusChange, TrackingEvent, db, utcnow
 
 NUMBERS = [f"LX{n:08d}{s10_check_digit(f'{n:08d}')}CN" for n in range(1, 7)]  # valid S10
 CSV = "Tracking number\n" + "\n".join(NUMBERS) + "\n"

@@ -23,12 +23,12 @@ from jobs.imports import import_upload
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
 from jobs.schedule import STUCK_IMPORT, sweep
+from jobs.store.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 from tests.conftest import PASSWORD, csrf_from, sign_up
 from tests.test_faults import expire_leases
 from tests.test_many_workers import _expected_events
 from tests.test_thin_path import upload_csv
 from tests.waiting import wait_until
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
 
 SCENARIOS = ("DELIVERED", "ALERTLOST", "TRANSITMOVING", "UNDELIVEREDABSENT", "PICKUPAWAITING")
 NUMBERS = [f"SBX{name}{n:02d}" for name in SCENARIOS for n in range(1, 5)]  # 20 shipments

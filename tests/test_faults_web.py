@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from jobs.schedule import sweep
+from jobs.store.models import Shipment, Upload, utcnow
 from tests.conftest import run_jobs
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, Upload, utcnow
 
 
 def test_upload_is_kept_while_redis_is_down_and_queued_when_it_returns(app, merchant_client):

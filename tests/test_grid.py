@@ -7,10 +7,10 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 
+from jobs.store.grid_query import SORTS, GridFilter, shipments_matching
+from jobs.store.models import Merchant, Shipment, Upload
 from tests.conftest import sign_up
-from webapp.grid_paging import grid_page
-from webapp.grid_query import SORTS, GridFilter, shipments_matching
-from webapp.models import Merchant, Shipment, Upload
+from webapp.shipments.paging import grid_page
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2026, 11, 1, 12, 0)

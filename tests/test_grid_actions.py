@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from jobs.store.models import Shipment, StatusChange, Upload, utcnow
 from tests.conftest import csrf_from, run_jobs
 from tests.test_grid import HX, make_sample, numbers_in
 from tests.test_schedule import queued_jobs
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, StatusChange, Upload, utcnow
 
 
 @pytest.fixture

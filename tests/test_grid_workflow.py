@@ -4,10 +4,10 @@ import re
 
 import pytest
 
+from jobs.store.models import Shipment
 from tests.conftest import csrf_from
 from tests.test_grid import HX, add, make_sample, merchant_id, numbers_in
 from tests.test_grid_actions import count_of
-from webapp.models import Shipment
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_the_exact_number_or_order_comes_first(app, parcels, merchant_client):
 
 
 def test_counts_of_a_very_broad_search_stop_at_a_cap(app, sample, merchant_client, monkeypatch):
-    from webapp import grid_counts
+    from webapp.shipments import counts as grid_counts
 
     monkeypatch.setattr(grid_counts, "COUNT_CAP", 2)
     body = merchant_client.get("/shipments?q=.test", headers=HX).get_data(as_text=True)
@@ -143,7 +143,7 @@ def test_counts_of_a_very_broad_search_stop_at_a_cap(app, sample, merchant_clien
 def test_live_poll_shows_a_change_stamped_just_before_the_previous_poll(app, merchant_client):
     from datetime import timedelta
 
-    from webapp.models import utcnow
+    from jobs.store.models import utcnow
 
     me = merchant_id()
     row = add(me, "LATE0001", status="in_transit")

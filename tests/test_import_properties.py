@@ -6,9 +6,9 @@ import io
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from jobs.checkdigits import s10_check_digit
 from jobs.imports import import_upload
-from webapp.models import Merchant, RowError, Shipment, Upload
+from jobs.store.models import Merchant, RowError, Shipment, Upload
+from jobs.tracking.checkdigits import s10_check_digit
 
 SUFFIXES = ["CN", "GB", "DE", "FR", "JP", "ES"]
 BAD_VALUES = st.sampled_from(["", "   ", "9.4001E+21", "1.23456789012346E+19", "X" * 80])

@@ -1,8 +1,8 @@
 """Import rules: the merchant's carrier column, and numbers no provider is asked about."""
 
+from jobs.store.models import Shipment, TrackingEvent
 from tests.conftest import run_jobs
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, TrackingEvent
 
 
 def test_the_files_carrier_wins_and_the_disagreement_is_kept(app, merchant_client):
@@ -47,11 +47,11 @@ def test_a_known_conflict_stays_visible_unless_the_file_decides_it(app, merchant
 def test_a_status_without_events_never_builds_the_text_reader(monkeypatch):
     """Every new shipment gets its first status from classify(events=[]): that must not train
     the fallback model (seconds and ~100 MB per process), which only reads event texts."""
-    import jobs.reading
-    from jobs.timeline import latest_state
+    import jobs.tracking.reading
+    from jobs.tracking.timeline import latest_state
 
     def refuse():
         raise AssertionError("the text reader was built for no events")
 
-    monkeypatch.setattr(jobs.reading, "default_reader", refuse)
+    monkeypatch.setattr(jobs.tracking.reading, "default_reader", refuse)
     assert latest_state([]) is None

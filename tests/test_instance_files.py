@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
+from jobs.store.models import Upload, db
 from tests.conftest import sign_up
 from webapp import cli, create_app
-from webapp.models import Upload, db
 
 
 def mode(path) -> int:

@@ -2,9 +2,7 @@
 
 import re
 
-from tests.conftest import csrf_from
-from webapp.api import new_token
-from webapp.models import (
+from jobs.store.models import (
     ApiToken,
     Connection,
     Merchant,
@@ -15,6 +13,8 @@ from webapp.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from tests.conftest import csrf_from
+from webapp.api import new_token
 
 A_MARKERS = (
     "SBXALERTLOST01",

@@ -73,8 +73,8 @@ def test_static_files_may_still_be_cached(client):
 def test_a_new_digest_address_is_used_only_once_confirmed_by_email(app, merchant_client):
     import re
 
+    from jobs.store.models import Merchant
     from tests.smtp_sink import SmtpSink
-    from webapp.models import Merchant
 
     with SmtpSink() as sink:
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_STARTTLS=False)

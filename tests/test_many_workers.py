@@ -19,7 +19,7 @@ from jobs.providers.sandbox import SandboxProvider
 from jobs.queues import enqueue_resolve
 from jobs.resolve import _key
 from jobs.schedule import LEASE
-from webapp.models import Shipment, StatusChange, TrackingEvent, utcnow
+from jobs.store.models import Shipment, StatusChange, TrackingEvent, utcnow
 
 WORKERS = 4
 BATCH = 200

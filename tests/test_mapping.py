@@ -3,8 +3,8 @@
 import io
 import re
 
+from jobs.store.models import ColumnMapping, Shipment, Upload
 from tests.conftest import csrf_from, run_jobs
-from webapp.models import ColumnMapping, Shipment, Upload
 
 UNCLEAR = "Ref,Value\nabc1,SBXDELIVERED01\nabc2,SBXALERTLOST01\n"
 
@@ -93,7 +93,7 @@ def test_a_column_of_mostly_junk_is_imported_only_after_a_warning_and_not_rememb
 
 
 def test_cancel_removes_the_pending_upload_and_its_file(app, merchant_client):
-    from webapp.models import UploadChunk
+    from jobs.store.models import UploadChunk
 
     url = _mapping_url(merchant_client, SHOPIFY_ORDERS)
     assert UploadChunk.select().count() > 0

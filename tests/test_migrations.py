@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import empty_postgres
-from webapp import create_app, migrations
-from webapp.cli import main
-from webapp.database import open_database
-from webapp.migrations import (
+from jobs.store import migrations
+from jobs.store.database import open_database
+from jobs.store.migrations import (
     STEPS,
     SchemaNotCurrent,
     Step,
@@ -24,8 +22,11 @@ from webapp.migrations import (
     migrate,
     pending_steps,
 )
-from webapp.models import MODELS, BaseModel, Merchant, Shipment, db
-from webapp.search_index import ensure_search_index
+from jobs.store.models import MODELS, BaseModel, Merchant, Shipment, db
+from jobs.store.search_index import ensure_search_index
+from tests.conftest import empty_postgres
+from webapp import create_app
+from webapp.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL = [step.version for step in STEPS]

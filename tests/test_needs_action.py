@@ -10,9 +10,9 @@ from jobs.cron import PERIODIC, build_scheduler
 from jobs.digest import digest_message, exception_counts, send_digests
 from jobs.queues import queue, redis_connection
 from jobs.reports import exceptions
+from jobs.store.grid_query import GridFilter, shipments_matching, status_counts
+from jobs.store.models import Merchant, Shipment, utcnow
 from tests.report_data import EXCEPTIONS, other_merchant, seed
-from webapp.grid_query import GridFilter, shipments_matching, status_counts
-from webapp.models import Merchant, Shipment, utcnow
 
 
 @pytest.fixture

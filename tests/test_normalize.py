@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.normalize import DateOrder, country_code, first_email, parse_date
+from jobs.files.normalize import DateOrder, country_code, first_email, parse_date
 
 
 @pytest.mark.parametrize(

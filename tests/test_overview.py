@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from jobs.store.grid_query import GridFilter, shipments_matching
+from jobs.store.models import Merchant
 from tests.report_data import STATES, other_merchant, seed
-from webapp.grid_query import GridFilter, shipments_matching
-from webapp.models import Merchant
 
 LINK = re.compile(r'<a href="([^"]+)" class="chart-link"[^>]*aria-label="([^"]+)"')
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobs import columns, workbooks
-from jobs.parsing import (
+from jobs.files import columns, workbooks
+from jobs.files.parsing import (
     FIELDS,
     REASON_MESSAGES,
     FileRefused,

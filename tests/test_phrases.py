@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.classify import validate
-from jobs.phrases import load_phrases, match_text, normalize
-from jobs.taxonomy import RuleFileError, load_explanations
+from jobs.tracking.classify import validate
+from jobs.tracking.phrases import load_phrases, match_text, normalize
+from jobs.tracking.taxonomy import RuleFileError, load_explanations
 from tests.carrier_texts import CORPUS, LOOKALIKES
 
 LANGUAGES = {"zh", "es", "fr", "de", "it", "pt", "nl", "ja"}

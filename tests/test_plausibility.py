@@ -8,9 +8,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from jobs.carriers import detect, normalize
-from jobs.parsing import REASON_MESSAGES, parse_pasted
-from jobs.plausibility import REFUSALS, check, share_plausible
+from jobs.files.parsing import REASON_MESSAGES, parse_pasted
+from jobs.tracking.carriers import detect, normalize
+from jobs.tracking.plausibility import REFUSALS, check, share_plausible
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / ".." / "shared" / "tracking_number_data" / "couriers"

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jobs.classify import TIME_RULES, classify
-from jobs.native_codes import load_codes, native_pair, parcel_pair
-from jobs.taxonomy import REASONS
+from jobs.tracking.classify import TIME_RULES, classify
+from jobs.tracking.native_codes import load_codes, native_pair, parcel_pair
+from jobs.tracking.taxonomy import REASONS
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -12,11 +12,11 @@ from jobs.provider_keys import decrypt_key, encrypt_key
 from jobs.providers import PermanentError
 from jobs.queues import queue
 from jobs.schedule import enqueue_due
+from jobs.store.models import Merchant, Shipment, StatusChange, utcnow
 from tests.conftest import csrf_from, run_jobs, sign_up
 from tests.loopback import LoopbackServer
 from tests.test_seventeentrack import KEY, Fake17Track
 from tests.test_thin_path import upload_csv
-from webapp.models import Merchant, Shipment, StatusChange, utcnow
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ from types import SimpleNamespace
 import pytest
 from peewee import SQL
 
+from jobs.store import grid_query
 from tests.conftest import sign_up
 from tests.test_grid import HX, add, merchant_id
 from tests.test_security import log_in
-from webapp import grid_paging, grid_query, query_budget
-from webapp.query_budget import TOO_BROAD, TOO_MANY
+from webapp.shipments import paging as grid_paging
+from webapp.shipments import query_budget
+from webapp.shipments.query_budget import TOO_BROAD, TOO_MANY
 
 # Counts to half a billion: minutes of work on either engine unless something stops it.
 RUNAWAY = SQL(
@@ -43,8 +45,8 @@ def runaway(app, monkeypatch):
 def budget(app, database_url, monkeypatch):
     """The grid's time budget, run out by the test: `budget.set()` once the others were served.
 
-    On SQLite the budget's clock (webapp.query_budget.time) stands still until then, and is
-    an hour on after, so whatever the machine's load the runaway search is still running
+    On SQLite the budget's clock (webapp.shipments.query_budget.time) stands still until then, and
+    is an hour on after, so whatever the machine's load the runaway search is still running
     while the other requests are served, and is stopped as soon as the test says so.
     PostgreSQL cancels the statement on its own clock: its budget is generous instead.
     """

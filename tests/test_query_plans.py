@@ -19,10 +19,7 @@ from bench.seed import seed
 from config import settings as settings_module
 from jobs.reports import exceptions, first_event_at
 from jobs.schedule import due_shipments
-from tests.conftest import empty_postgres
-from webapp import create_app, grid_counts
-from webapp.grid_paging import encode_cursor, grid_page
-from webapp.grid_query import (
+from jobs.store.grid_query import (
     SORTS,
     TABS,
     GridFilter,
@@ -30,8 +27,12 @@ from webapp.grid_query import (
     merchant_shipments,
     shipments_matching,
 )
-from webapp.models import Shipment, Upload, db
+from jobs.store.models import Shipment, Upload, db
+from tests.conftest import empty_postgres
+from webapp import create_app
 from webapp.overview_query import idle_bars, needs_action_bars, status_bars, transit_bars
+from webapp.shipments import counts as grid_counts
+from webapp.shipments.paging import encode_cursor, grid_page
 
 MERCHANT = 2  # the merchant whose queries are explained; the others make `merchant = ?` selective
 ROWS = {1: 30_000, 2: 30_000, 3: 30_000}

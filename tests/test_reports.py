@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from jobs.reports import HEADER, exceptions
+from jobs.store.models import Merchant
 from tests.report_data import EXCEPTIONS, HOSTILE, STATES, other_merchant, seed
 from webapp.cli import main
-from webapp.models import Merchant
 
 NAME, NOTE, NUMBER = HEADER.index("Customer name"), HEADER.index("Note"), 1
 
@@ -167,7 +167,7 @@ def test_cli_several_statuses_and_mistakes(seeded, cli_env, tmp_path, capsys):
 def test_download_menu_links_the_current_view_and_the_preset(app, seeded, merchant_client):
     from flask import render_template
 
-    from webapp.grid_query import GridFilter
+    from jobs.store.grid_query import GridFilter
 
     with app.test_request_context():
         html = render_template(

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.settings import TIME_RULES
-from jobs.classify import classify
 from jobs.providers.base import Query
 from jobs.providers.sandbox import MAGIC_NUMBERS, SCENARIO_CHECK_HOURS, SCENARIOS, SandboxProvider
+from jobs.tracking.classify import classify
 
 REGISTERED = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 

@@ -7,14 +7,14 @@ import pytest
 from redis import Redis
 
 from bench.datasets import merchant, seed_due
-from jobs.classify import REASONS
 from jobs.cron import QuietRoutineJobs, build_scheduler
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
 from jobs.schedule import next_check_at, sweep
+from jobs.store.models import Shipment, StatusChange, TrackingEvent, utcnow
+from jobs.tracking.classify import REASONS
 from tests.conftest import run_jobs
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, StatusChange, TrackingEvent, utcnow
 
 
 def queued_jobs(app):
@@ -76,7 +76,7 @@ def test_a_flushed_redis_loses_nothing(app, merchant_client):
     upload_csv(merchant_client)
     Redis.from_url(app.config["REDIS_URL"]).flushdb()  # the import job is gone
     Shipment.update(claimed_until=None).execute()
-    from webapp.models import Upload
+    from jobs.store.models import Upload
 
     Upload.update(created_at=utcnow() - timedelta(hours=1)).execute()
     assert sweep()["imports_revived"] == 1

@@ -5,18 +5,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from peewee import ProgrammingError
 
-from tests.test_grid import add, merchant_id
-from webapp.grid_paging import grid_page
-from webapp.grid_query import (
+from jobs.store.grid_query import (
     SORTS,
     GridFilter,
     search_condition,
     search_text,
     shipments_matching,
 )
-from webapp.migrations import STEPS, baseline
-from webapp.models import Merchant, Shipment, db
-from webapp.search_index import PG_INDEXES, drop_search_index, is_postgres
+from jobs.store.migrations import STEPS, baseline
+from jobs.store.models import Merchant, Shipment, db
+from jobs.store.search_index import PG_INDEXES, drop_search_index, is_postgres
+from tests.test_grid import add, merchant_id
+from webapp.shipments.paging import grid_page
 
 
 def found(me, q) -> set[str]:
@@ -102,7 +102,7 @@ def test_an_existing_database_gets_its_index_filled_once(app, people):
 
 
 def test_the_search_uses_the_trigram_index(app, people, monkeypatch):
-    from webapp import search_index
+    from jobs.store import search_index
 
     monkeypatch.setattr(search_index, "SMALL_ACCOUNT", 0)  # as for a big account
     query = Shipment.select(Shipment.id).where(search_condition("archer", people))
@@ -147,8 +147,8 @@ def test_the_index_agrees_with_a_plain_substring_test(app, merchant_client, name
 @pytest.mark.parametrize(("q", "expected"), [("archer", 2), ("shop.test", 1), ("b", 2), ("x%", 1)])
 def test_both_plans_find_the_same_rows_page_by_page(app, people, monkeypatch, walk_after, q,
                                                     expected):  # fmt: skip
-    monkeypatch.setattr("webapp.search_index.WALK_AFTER", walk_after)
-    monkeypatch.setattr("webapp.search_index.SAMPLE_HITS", walk_after)
+    monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", walk_after)
+    monkeypatch.setattr("jobs.store.search_index.SAMPLE_HITS", walk_after)
     add(people, "X%", customer_name="Ann Archer")  # a literal % is only matched by itself
     for sort in SORTS:
         grid, seen = GridFilter(q=q, sort=sort), []
@@ -175,7 +175,7 @@ def test_without_pg_trgm_the_search_still_works_by_a_scan(app, people, monkeypat
 
     warnings = []
     monkeypatch.setattr(type(db.obj), "execute_sql", refuse)
-    monkeypatch.setattr("webapp.search_index.log.warning", lambda *args: warnings.append(args))
+    monkeypatch.setattr("jobs.store.search_index.log.warning", lambda *args: warnings.append(args))
     baseline(db.obj)
     assert warnings and "pg_trgm unavailable" in warnings[0][0]
     assert found(people, "archer") == {"1Z999AA10123456784"}
@@ -194,7 +194,7 @@ def test_a_small_account_is_searched_through_its_own_rows(app, people):
 def test_an_index_without_the_order_ids_column_is_rebuilt(app, people):
     """A database indexed before combined shipping (no order_ids in the index) is brought up
     to date at start, and then finds a shipment by a later order of its combined shipping."""
-    from webapp import search_index
+    from jobs.store import search_index
 
     Shipment.update(order_ids="WEB-77, WEB-78").where(Shipment.order_id == "WEB-77").execute()
     drop_search_index()

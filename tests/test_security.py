@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from jobs.store.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, UploadChunk
 from tests.conftest import PASSWORD, csrf_from, run_jobs, sign_up
 from tests.test_thin_path import upload_csv
 from webapp.auth import password_problem
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, UploadChunk
 
 
 def log_in(client, email, password=PASSWORD):

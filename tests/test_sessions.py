@@ -7,10 +7,10 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from peewee import SqliteDatabase
 
+from jobs.store.database import open_database
+from jobs.store.migrations import migrate
+from jobs.store.models import MODELS, Merchant, Shipment, db
 from tests.conftest import PASSWORD, csrf_from, sign_up
-from webapp.database import open_database
-from webapp.migrations import migrate
-from webapp.models import MODELS, Merchant, Shipment, db
 
 
 def copy_of(app, client):

@@ -334,7 +334,7 @@ def test_check_connection_reports_quota_or_rejects_the_key(fake):
 
 def test_repeated_scans_are_dropped_in_linear_time(monkeypatch):
     """A push listing thousands of events must not compare every event with every other."""
-    from jobs.events import Event
+    from jobs.tracking.events import Event
 
     calls = []
     original = Event.__eq__

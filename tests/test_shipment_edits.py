@@ -1,8 +1,8 @@
 """Issue 17 item 8: set the carrier by hand from the detail panel; delete a shipment."""
 
+from jobs.store.models import Merchant, Shipment, TrackingEvent, utcnow
 from tests.conftest import csrf_from
 from tests.test_grid import HX, add, merchant_id
-from webapp.models import Merchant, Shipment, TrackingEvent, utcnow
 
 
 def test_the_merchant_sets_the_carrier_by_hand_and_it_is_checked_again(app, merchant_client):

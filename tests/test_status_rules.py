@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.settings import TIME_RULES
-from jobs.classify import classify
-from jobs.events import Event
-from jobs.phrases import load_phrases, normalize
-from jobs.reading import rules_only_reader
+from jobs.tracking.classify import classify
+from jobs.tracking.events import Event
+from jobs.tracking.phrases import load_phrases, normalize
+from jobs.tracking.reading import rules_only_reader
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -288,7 +288,7 @@ def test_stems_and_word_boundaries_by_script(phrase, text, matches, tmp_path):
 
 
 def test_a_too_short_stem_is_refused(tmp_path):
-    from jobs.taxonomy import RuleFileError
+    from jobs.tracking.taxonomy import RuleFileError
 
     path = tmp_path / "phrases.json"
     path.write_text(

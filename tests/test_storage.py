@@ -12,9 +12,9 @@ import pytest
 from jobs import runtime, storage
 from jobs.imports import import_upload
 from jobs.schedule import sweep
+from jobs.store.models import Merchant, Shipment, Upload, UploadChunk, utcnow
 from tests.conftest import run_jobs
 from tests.test_thin_path import SAMPLE, upload_csv
-from webapp.models import Merchant, Shipment, Upload, UploadChunk, utcnow
 
 
 def files_under(folder) -> list[Path]:

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import csrf_from, run_jobs
-from tests.test_grid import HX
-from webapp.models import (
+from jobs.store.models import (
     Merchant,
     MerchantRule,
     Shipment,
@@ -16,6 +14,8 @@ from webapp.models import (
     TrackingEvent,
     utcnow,
 )
+from tests.conftest import csrf_from, run_jobs
+from tests.test_grid import HX
 
 ODD = "Zxqv blorp frob 7"  # a wording no rule knows
 
@@ -137,7 +137,7 @@ def test_rules_change_enqueues_one_reclassification(app, parcels, monkeypatch):
 
 
 def test_cli_lists_and_promotes_merchant_rules(app, parcels, tmp_path, capsys):
-    from jobs.phrases import load_phrases
+    from jobs.tracking.phrases import load_phrases
     from webapp.cli import main
 
     MerchantRule.create(

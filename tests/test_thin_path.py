@@ -3,8 +3,8 @@
 import io
 import re
 
+from jobs.store.models import Shipment, Upload
 from tests.conftest import csrf_from, run_jobs
-from webapp.models import Shipment, Upload
 
 SAMPLE = (
     "Order,Tracking number,Customer\n"

@@ -4,9 +4,9 @@ import csv
 import io
 import re
 
+from jobs.store.models import Shipment, Upload
 from tests.conftest import run_jobs
 from tests.test_thin_path import upload_csv
-from webapp.models import Shipment, Upload
 
 FILE = (
     "Order,Tracking number,Customer\n"
@@ -107,7 +107,7 @@ def test_the_grid_row_lists_every_order_of_a_combined_shipment(app, merchant_cli
 
 
 def test_search_finds_a_combined_shipment_by_any_of_its_orders(app, merchant_client, monkeypatch):
-    from webapp import search_index
+    from jobs.store import search_index
 
     upload_csv(merchant_client, COMBINED.replace("#2,", "#WEB-202,"))
     run_jobs(app)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 
 from jobs.queues import queue
+from jobs.store.models import Shipment, StatusChange, TrackingEvent
 from tests.conftest import run_jobs
 from tests.test_seventeentrack import _event, track_item
 from tests.test_webhooks import (
@@ -22,7 +23,6 @@ from tests.test_webhooks import (
     sign_aftership,
 )
 from tests.waiting import DEADLINE as WAIT_LIMIT
-from webapp.models import Shipment, StatusChange, TrackingEvent
 
 DEADLINE = 5.0  # CPU seconds: a push is answered at once, whatever it carries
 

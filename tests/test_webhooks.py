@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from jobs.store.models import Merchant, Shipment, StatusChange, TrackingEvent
 from tests.conftest import run_jobs
 from tests.test_aftership import usps_tracking
 from tests.test_provider_settings import save_provider
 from tests.test_seventeentrack import KEY, track_item
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent
 
 NUMBER = "LX123456785CN"
 AS_NUMBER = "9405511202575421535949"

@@ -9,10 +9,10 @@ from standardwebhooks.webhooks import Webhook
 
 from jobs import notify, runtime
 from jobs.schedule import sweep
+from jobs.store.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from tests.conftest import csrf_from, run_jobs
 from tests.loopback import LoopbackServer, Reply
 from tests.test_thin_path import upload_csv
-from webapp.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
 NUMBERS = "tracking\nSBXALERTLOST01\nSBXDELIVERED01\nSBXUNDELIVEREDABSENT01\n"
 

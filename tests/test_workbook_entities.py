@@ -5,8 +5,8 @@ import random
 import openpyxl
 import pytest
 
-from jobs import workbooks
-from jobs.parsing import FileRefused, open_table
+from jobs.files import workbooks
+from jobs.files.parsing import FileRefused, open_table
 from tests.test_parsing import _with_member, write_xlsx
 
 SST = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

@@ -5,8 +5,8 @@ import io
 from markupsafe import escape
 from openpyxl import load_workbook
 
+from jobs.store.models import Shipment, TrackingEvent, Upload, utcnow
 from tests.conftest import csrf_from, run_jobs
-from webapp.models import Shipment, TrackingEvent, Upload, utcnow
 
 SCRIPT = "<script>alert('x')</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -12,8 +12,8 @@ from werkzeug.routing import IntegerConverter
 
 from config import settings as settings_module
 from jobs import runtime
-from webapp.database import open_database
-from webapp.migrations import ensure_current
+from jobs.store.database import open_database
+from jobs.store.migrations import ensure_current
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def create_app(config=None):
     migrate_local_files(settings)  # files older versions kept in PARCELDESK_HOME/uploads
     _init_extensions(app)
     _register_blueprints(app)
-    from webapp.labels import TEMPLATE_HELPERS
+    from jobs.reports.labels import TEMPLATE_HELPERS
     from webapp.mail import external_url
 
     app.jinja_env.globals.update(TEMPLATE_HELPERS, external_url=external_url)
@@ -82,7 +82,7 @@ def _init_extensions(app):
 
     from peewee import SqliteDatabase
 
-    from webapp.models import db
+    from jobs.store.models import db
 
     @app.teardown_appcontext
     def _close_db(exc):

@@ -21,8 +21,8 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from jobs import storage
+from jobs.store.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db
 from webapp.auth import end_all_sessions, password_problem, start_session
-from webapp.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -19,12 +19,9 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from jobs import storage
-from jobs.carriers import detect
 from jobs.queues import redis_connection
-from webapp.cli_data import _shipment_json
-from webapp.grid_paging import grid_page
-from webapp.grid_query import GridFilter, merchant_shipments, status_counts
-from webapp.models import (
+from jobs.store.grid_query import GridFilter, merchant_shipments, status_counts
+from jobs.store.models import (
     FOLLOWUP_STATES,
     ApiToken,
     Shipment,
@@ -34,6 +31,9 @@ from webapp.models import (
     db,
     utcnow,
 )
+from jobs.tracking.carriers import detect
+from webapp.cli_data import _shipment_json
+from webapp.shipments.paging import grid_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 TOKEN_PREFIX = "pd_"
@@ -250,7 +250,7 @@ def set_followup(shipment_id):
 @bp.post("/shipments/<int:shipment_id>/recheck")
 def recheck(shipment_id):
     """Ask the provider about this shipment again, ahead of routine checks."""
-    from webapp.followup import recheck as recheck_chosen
+    from webapp.shipments.followup import recheck as recheck_chosen
 
     shipment = _shipment(shipment_id)
     try:
@@ -263,8 +263,8 @@ def recheck(shipment_id):
 @bp.post("/shipments/<int:shipment_id>/carrier")
 def set_carrier(shipment_id):
     """Set the carrier by hand (as the detail panel does); the shipment is checked again now."""
-    from jobs.carriers import known_carriers
-    from webapp.shipment_detail import assign_carrier
+    from jobs.tracking.carriers import known_carriers
+    from webapp.shipments.detail import assign_carrier
 
     shipment = _shipment(shipment_id)
     carrier = _json_object().get("carrier")
@@ -277,7 +277,7 @@ def set_carrier(shipment_id):
 @bp.delete("/shipments/<int:shipment_id>")
 def delete_shipment(shipment_id):
     """Delete a shipment with its events and history."""
-    from webapp.shipment_detail import delete_shipment as delete
+    from webapp.shipments.detail import delete_shipment as delete
 
     delete(_shipment(shipment_id))
     return "", 204
@@ -340,7 +340,7 @@ def _store_rows(rows) -> Upload:
 
 def _results(upload: Upload, rows, known: set) -> list[dict]:
     """Per item: created/updated with the shipment id, or rejected with the reason."""
-    from webapp.models import RowError
+    from jobs.store.models import RowError
 
     upload = Upload.get_by_id(upload.id)
     if upload.state == "failed":

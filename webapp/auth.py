@@ -24,9 +24,9 @@ from wtforms.validators import DataRequired, Length
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from jobs.store.models import Merchant, db, new_session_token
 from webapp import throttle
 from webapp.mail import mail_configured
-from webapp.models import Merchant, db, new_session_token
 from webapp.signup_mail import send_signup_mail
 
 bp = Blueprint("auth", __name__)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from config import settings as settings_module
-from webapp.errors import UserError  # noqa: F401 (commands import it from here)
+from jobs.store.errors import UserError  # noqa: F401 (commands import it from here)
 
 
 def main(argv=None):
@@ -108,7 +108,7 @@ def _run_worker(args):
     from jobs.cron import configure_worker_logging
     from jobs.queues import QUEUE_NAMES, queue, redis_connection
     from jobs.runtime import JobWorker, preload
-    from webapp.database import release_connections
+    from jobs.store.database import release_connections
 
     configure_worker_logging()
     settings = setup()

@@ -107,7 +107,7 @@ def run_connect(args):
 def run_pull(args):
     """Pull each of the merchant's connections now; exit 2 when one of them failed."""
     from jobs.pulls import pull
-    from webapp.models import Connection, RowError
+    from jobs.store.models import Connection, RowError
 
     merchant = _merchant_of(args.merchant)
     failed = False

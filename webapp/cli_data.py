@@ -50,7 +50,7 @@ def _lines(args_list):
 
 def run_detect(args):
     """One JSON object per input number, in input order."""
-    from jobs.carriers import detect
+    from jobs.tracking.carriers import detect
 
     for raw in _lines(args.numbers):
         print(json.dumps(detect(raw).to_json(), ensure_ascii=False))
@@ -58,7 +58,7 @@ def run_detect(args):
 
 def run_classify(args):
     """One verdict per JSON line in; with --evaluate, the corpus accuracy report."""
-    from jobs.classify import classify_lines
+    from jobs.tracking.classify import classify_lines
     from webapp.cli import UserError
 
     if args.evaluate:
@@ -76,8 +76,8 @@ def run_classify(args):
 
 
 def _merchant(email):
+    from jobs.store.models import Merchant
     from webapp.cli import UserError, setup
-    from webapp.models import Merchant
 
     setup()
     merchant = Merchant.get_or_none(Merchant.email == email.strip().lower())
@@ -89,12 +89,12 @@ def _merchant(email):
 def run_import(args):
     """Store the file under PARCELDESK_HOME, import it now, queue its resolution."""
     from jobs import storage
+    from jobs.files.parsing import FileRefused, open_table
     from jobs.imports import import_upload
-    from jobs.parsing import FileRefused, open_table
     from jobs.queues import enqueue_import, redis_connection
     from jobs.runtime import setup
+    from jobs.store.models import Upload, db
     from webapp.cli import UserError
-    from webapp.models import Upload, db
 
     merchant = _merchant(args.merchant)
     source = Path(args.file)
@@ -122,7 +122,7 @@ def run_import(args):
 
 def _print_summary(args, upload, error):
     """The contract's summary (JSON or a sentence); exit 2 when the whole file was refused."""
-    from webapp.models import RowError
+    from jobs.store.models import RowError
 
     rejected = []
     if upload is not None:
@@ -149,10 +149,10 @@ def _print_summary(args, upload, error):
 
 def run_shipments(args):
     """List the merchant's shipments, newest first."""
-    from jobs.classify import STATUSES
+    from jobs.store.grid_query import merchant_shipments
+    from jobs.store.models import Shipment
+    from jobs.tracking.classify import STATUSES
     from webapp.cli import UserError
-    from webapp.grid_query import merchant_shipments
-    from webapp.models import Shipment
 
     merchant = _merchant(args.merchant)
     rows = merchant_shipments(merchant.id).order_by(Shipment.id)
@@ -174,11 +174,11 @@ def run_shipments(args):
 
 def run_report(args):
     """Write the merchant's report (a preset, or one or more status tabs) to a file."""
-    from jobs.classify import STATUSES
     from jobs.reports import report_query, report_rows, write_report
+    from jobs.store.grid_query import GridFilter
+    from jobs.store.models import Shipment
+    from jobs.tracking.classify import STATUSES
     from webapp.cli import UserError
-    from webapp.grid_query import GridFilter
-    from webapp.models import Shipment
 
     merchant = _merchant(args.merchant)
     unknown = [key for key in args.status if key not in dict(STATUSES)]

@@ -31,8 +31,8 @@ def run_migrate(args):
     """Open the database of the settings, migrate it, and say what was applied."""
     from config import settings as settings_module
     from jobs import runtime
-    from webapp.database import open_database
-    from webapp.migrations import applied_versions, check_models, migrate
+    from jobs.store.database import open_database
+    from jobs.store.migrations import applied_versions, check_models, migrate
 
     settings = settings_module.load()
     runtime.configure(settings)
@@ -63,7 +63,7 @@ def run_copy_database(args):
 
 def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
     """Copy every table of `source_url` into the empty `target_url` in id order; rows per table."""
-    from webapp.models import MODELS, db
+    from jobs.store.models import MODELS, db
 
     source = _open_current(source_url)
     target = _open_current(target_url)
@@ -87,8 +87,8 @@ def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
 
 def _open_current(url):
     """Open `url` and bring its schema to this version, so both sides have the same columns."""
-    from webapp.database import open_database
-    from webapp.migrations import migrate
+    from jobs.store.database import open_database
+    from jobs.store.migrations import migrate
 
     database = open_database(url, pool_size=1)
     migrate()

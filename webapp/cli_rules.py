@@ -6,8 +6,8 @@ import sys
 
 def run_evaluate(args):
     """Print leave-one-source-out accuracy of rules only and rules+model on the corpus."""
-    from jobs.corpus import load_histories, load_texts
-    from jobs.evaluate import evaluate, format_report
+    from jobs.tracking.corpus import load_histories, load_texts
+    from jobs.tracking.evaluate import evaluate, format_report
     from webapp.cli import UserError
 
     if not load_texts(args.corpus) and not load_histories(args.corpus):
@@ -72,8 +72,8 @@ def run_reclassify(args):
 
 def run_merchant_rules(args):
     """One JSON object per taught rule; with --promote, copy that rule into the rule file."""
+    from jobs.store.models import Merchant, MerchantRule, utcnow
     from webapp.cli import UserError, setup
-    from webapp.models import Merchant, MerchantRule, utcnow
 
     setup()
     if args.promote is not None:
@@ -104,8 +104,8 @@ def promote(rule, rules_file=None) -> None:
     """Add the rule's wording to the instance's phrases.json, in an operator-promoted group."""
     from pathlib import Path
 
-    from jobs.phrases import load_phrases
-    from jobs.taxonomy import CONFIG_DIR
+    from jobs.tracking.phrases import load_phrases
+    from jobs.tracking.taxonomy import CONFIG_DIR
 
     path = Path(rules_file or CONFIG_DIR / "phrases.json")
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -11,9 +11,9 @@ from jobs import connections
 from jobs.connectors import LABELS, ConnectorError, connector_for
 from jobs.pulls import enqueue_pull
 from jobs.queues import redis_connection
+from jobs.store.models import Connection, ConnectionPull, db, utcnow
 from webapp import throttle
 from webapp.htmx import render, wants_partial
-from webapp.models import Connection, ConnectionPull, db, utcnow
 
 bp = Blueprint("connections", __name__, url_prefix="/settings/connections")
 

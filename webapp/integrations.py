@@ -10,11 +10,11 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from jobs import notify
-from jobs.classify import STATUSES
 from jobs.outbound import UnsafeURL, check_url
 from jobs.queues import enqueue_webhook_delivery, redis_connection
+from jobs.store.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent, db
+from jobs.tracking.classify import STATUSES
 from webapp.api import new_token
-from webapp.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent, db
 
 bp = Blueprint("integrations", __name__, url_prefix="/settings/integrations")
 KIND_LABELS = {"json": "JSON (signed)", "slack": "Slack", "teams": "Microsoft Teams"}

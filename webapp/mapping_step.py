@@ -6,12 +6,12 @@ import json
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from jobs.carriers import detect
-from jobs.parsing import PREVIEW_COLUMNS
-from jobs.plausibility import check
+from jobs.files.parsing import PREVIEW_COLUMNS
+from jobs.reports.labels import reason_text
+from jobs.store.models import ColumnMapping, Upload, db
+from jobs.tracking.carriers import detect
+from jobs.tracking.plausibility import check
 from webapp.htmx import render, wants_partial
-from webapp.labels import reason_text
-from webapp.models import ColumnMapping, Upload, db
 from webapp.uploads import bp, merchant_upload
 
 PLAUSIBLE_SHARE = 0.5  # a column below this is "mostly not tracking numbers"

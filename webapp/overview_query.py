@@ -7,11 +7,11 @@ from statistics import median
 from flask import url_for
 from peewee import SQL, Case, fn
 
-from jobs.classify import STATUSES
 from jobs.reports import days_in_transit, first_event_at
-from webapp.grid_query import IDLE_BUCKETS, merchant_shipments, needs_action, status_counts
-from webapp.labels import carrier_name
-from webapp.models import Shipment, utcnow
+from jobs.reports.labels import carrier_name
+from jobs.store.grid_query import IDLE_BUCKETS, merchant_shipments, needs_action, status_counts
+from jobs.store.models import Shipment, utcnow
+from jobs.tracking.classify import STATUSES
 
 TRANSIT_SAMPLE = 5_000  # the latest deliveries the medians are taken over
 CARRIER_BARS = 12  # carriers shown; the rest are few parcels each

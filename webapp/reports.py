@@ -15,8 +15,8 @@ from jobs.reports import (
     text_cells,
     write_report,
 )
+from jobs.store.grid_query import GridFilter
 from webapp.exports import csv_response
-from webapp.grid_query import GridFilter
 from webapp.timezones import merchant_zone_name
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

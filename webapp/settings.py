@@ -12,9 +12,9 @@ from wtforms.validators import Length, Optional
 from jobs.merchant_provider import ProviderChoice, choice_for
 from jobs.provider_keys import decrypt_key, encrypt_key, key_hint
 from jobs.providers import ProviderError
+from jobs.store.models import Merchant, Shipment, db, utcnow
 from webapp import throttle
 from webapp.htmx import render
-from webapp.models import Merchant, Shipment, db, utcnow
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 PROVIDER_LABELS = {"sandbox": "Sandbox (demo data)", "17track": "17TRACK", "aftership": "AfterShip"}

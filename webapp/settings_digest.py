@@ -6,9 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField
 from wtforms.validators import Length, Optional, Regexp
 
+from jobs.store.models import Merchant
 from webapp.htmx import render
 from webapp.mail import MAIL_ERRORS, external_url, mail_configured, send_mail
-from webapp.models import Merchant
 from webapp.signup_mail import LINK_HOURS, seal, unseal
 from webapp.timezones import describe_schedule, merchant_zone_name
 

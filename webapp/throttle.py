@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from peewee import fn
 
-from webapp.models import LoginFailure, utcnow
+from jobs.store.models import LoginFailure, utcnow
 
 WINDOW = timedelta(minutes=15)
 LIMITS = {"email": 5, "addr": 20}  # failures allowed per window before log-ins are refused

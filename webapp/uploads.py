@@ -19,12 +19,12 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from jobs import storage
-from jobs.parsing import FIELDS, FileRefused, open_table
+from jobs.files.parsing import FIELDS, FileRefused, open_table
 from jobs.queues import enqueue_import, redis_connection
+from jobs.store.models import ColumnMapping, RowError, Shipment, Upload, db
+from jobs.store.private_files import private_file
 from webapp import throttle
 from webapp.htmx import render, wants_partial
-from webapp.models import ColumnMapping, RowError, Shipment, Upload, db
-from webapp.private_files import private_file
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 ROW_ERRORS_SHOWN = 200
@@ -238,8 +238,8 @@ def show(upload_id):
 @login_required
 def rejected_csv(upload_id):
     """Every rejected row of an upload as CSV, to fix and upload again."""
+    from jobs.reports.labels import reason_text
     from webapp.exports import csv_response
-    from webapp.labels import reason_text
 
     upload = merchant_upload(upload_id)
     return csv_response(

@@ -14,7 +14,7 @@ from jobs.providers import aftership as aftership_api
 from jobs.providers import seventeentrack as seventeentrack_api
 from jobs.pushes import count_events
 from jobs.queues import enqueue_push, redis_connection
-from webapp.models import Merchant, utcnow
+from jobs.store.models import Merchant, utcnow
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 NOTHING = ("", 404)  # unknown token, or the merchant does not use that provider

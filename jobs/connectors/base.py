@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from jobs import outbound
-from jobs.columns import FIELDS  # the fields an upload maps, in the same order
-from jobs.parsing import Table
+from jobs.files.columns import FIELDS  # the fields an upload maps, in the same order
+from jobs.files.parsing import Table
 
 # Columns of the rows API connectors produce; they go through the same Table code as an
 # uploaded file (plausibility gate, normalisation, other columns kept), with a fixed mapping.

@@ -13,7 +13,7 @@ import tempfile
 from urllib.parse import urlsplit
 
 from jobs.connectors.base import Connector, ConnectorError, Page
-from jobs.parsing import FileRefused, open_table
+from jobs.files.parsing import FileRefused, open_table
 
 
 class FeedConnector(Connector):
@@ -100,7 +100,7 @@ class FeedConnector(Connector):
 
 
 def _remembered(merchant_id, signature) -> dict | None:
-    from webapp.models import ColumnMapping
+    from jobs.store.models import ColumnMapping
 
     if merchant_id is None:
         return None

@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import urllib.parse
 
-from jobs.events import Event
 from jobs.providers.base import PermanentError, Provider, ProviderError, Query, Result
 from jobs.providers.carrier_codes import provider_carrier
 from jobs.providers.wire import (
@@ -15,6 +14,7 @@ from jobs.providers.wire import (
     require_shape,
     send_json,
 )
+from jobs.tracking.events import Event
 
 API_VERSION = "2026-01"
 BASE_URL = f"https://api.aftership.com/tracking/{API_VERSION}"

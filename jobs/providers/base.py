@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jobs.events import Event
+from jobs.tracking.events import Event
 
 
 class ProviderError(Exception):

@@ -3,7 +3,9 @@
 import json
 from pathlib import Path
 
-CODES_FILE = Path(__file__).resolve().parents[2] / "config" / "provider_carriers.json"
+from config import CONFIG_DIR
+
+CODES_FILE = CONFIG_DIR / "provider_carriers.json"
 KINDS = {"17track": int, "aftership": str}
 
 

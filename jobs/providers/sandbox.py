@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from jobs.events import Event
+from config import CONFIG_DIR
 from jobs.providers.base import Provider, Query, Result
+from jobs.tracking.events import Event
 
-SCENARIO_FILE = Path(__file__).resolve().parents[2] / "config" / "sandbox_scenarios.json"
+SCENARIO_FILE = CONFIG_DIR / "sandbox_scenarios.json"
 LANGUAGES = ("en", "de", "fr", "es", "zh", "ja")
 ROLES = ("o", "x", "h", "t", "d")  # origin, origin abroad, hub, transit country, destination
 ERRORS = {"unknown_number", "unsupported_carrier", "expired", "invalid"}

@@ -3,7 +3,6 @@
 import hashlib
 import hmac
 
-from jobs.events import Event
 from jobs.providers.base import (
     PermanentError,
     Provider,
@@ -14,6 +13,7 @@ from jobs.providers.base import (
 )
 from jobs.providers.carrier_codes import provider_carrier
 from jobs.providers.wire import DEFAULT_TIMEOUT, chunks, parse_time, require_shape, send_json
+from jobs.tracking.events import Event
 
 BASE_URL = "https://api.17track.net/track/v2.2"
 ALREADY_REGISTERED = -18019901

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from jobs.store.models import Shipment, utcnow
 from tests.browser.conftest import DESKTOP, PHONE, no_serious_violations, shot
 from tests.conftest import PASSWORD, run_jobs
-from webapp.models import Shipment, utcnow
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ ODD = "Zxqv blorp frob 7"  # wording no rule knows
 
 def test_teach_a_wording_and_watch_the_parcels_reclassified(app, page):
     from jobs.reclassify import reclassify_shipments
-    from webapp.models import Merchant, Shipment, TrackingEvent, utcnow
+    from jobs.store.models import Merchant, Shipment, TrackingEvent, utcnow
 
     page.goto("/signup")
     page.get_by_label("Shop name").fill("Teaching shop")
