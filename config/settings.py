@@ -5,7 +5,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-# Time rules of shared/statuses.md, in days; shown in the UI and used by the classifier.
+# Time rules of the statuses, in days; shown in the UI and used by the classifier.
 TIME_RULES = {
     "EXPIRE_AFTER_DAYS": 30,
     "NOT_FOUND_EXPIRE_DAYS": 30,

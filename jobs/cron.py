@@ -9,7 +9,7 @@ from rq.utils import now
 
 from jobs.digest import send_digests
 from jobs.queues import RESULT_TTL, queue
-from jobs.schedule import sweep
+from jobs.sweep import sweep
 
 # (function, queue, setting, time limit in seconds): the setting is an interval in seconds or a
 # cron expression (text). Every periodic job is idempotent, so a duplicate is harmless; each has

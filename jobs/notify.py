@@ -51,7 +51,7 @@ BACKOFF = [
 ]
 LEASE = timedelta(minutes=2)
 KINDS = ("json", "slack", "teams")
-# Statuses that put a parcel in the follow-up queue whatever the reason (statuses.md).
+# Statuses that put a parcel in the follow-up queue whatever the reason.
 ACTION_STATUSES = {"alert", "undelivered", "returned", "expired"}
 STATUS_LABELS = dict(STATUSES)
 

@@ -134,10 +134,9 @@ def queue(name: str, connection: Redis) -> Queue:
 
 def enqueue_import(connection: Redis, upload_id: int):
     """Queue the parsing of one upload; the job id makes a double submit a no-op."""
-    from jobs.imports import import_upload
 
     return queue("imports", connection).enqueue(
-        import_upload,
+        "jobs.imports.import_upload",
         upload_id,
         job_id=f"import-{upload_id}",
         result_ttl=RESULT_TTL,
@@ -148,10 +147,9 @@ def enqueue_import(connection: Redis, upload_id: int):
 
 def enqueue_resolve(connection: Redis, shipment_ids: list[int], rate_key: str, at_front=False):
     """Queue one resolve batch; calls are capped by an RQ rate limit per provider and API key."""
-    from jobs.resolve import resolve_batch
 
     return queue("resolve", connection).enqueue(
-        resolve_batch,
+        "jobs.resolve.resolve_batch",
         shipment_ids,
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
@@ -166,13 +164,12 @@ def enqueue_push(connection: Redis, merchant_id: int, provider: str, item: dict,
     """Queue a verified provider push; the same push (same body) is queued only once."""
     from rq.job import Job
 
-    from jobs.pushes import apply_push
 
     job_id = f"push-{provider}-{merchant_id}-{push_id}"
     if Job.exists(job_id, connection=connection):
         return None  # a provider retrying a push we already hold
     return queue("resolve", connection).enqueue(
-        apply_push,
+        "jobs.pushes.apply_push",
         merchant_id,
         provider,
         item,
@@ -189,10 +186,9 @@ DIGEST_TIMEOUT = 600  # one merchant's report and one SMTP conversation
 
 def enqueue_digest(connection: Redis, merchant_id: int, day: str):
     """Queue one merchant's digest of `day`; the job claims the day, so duplicates send nothing."""
-    from jobs.digest import send_merchant_digest
 
     return queue("low", connection).enqueue(
-        send_merchant_digest,
+        "jobs.digest.send_merchant_digest",
         merchant_id,
         day,
         job_id=f"digest-{merchant_id}-{day}",
@@ -205,10 +201,9 @@ def enqueue_digest(connection: Redis, merchant_id: int, day: str):
 
 def enqueue_reclassify(connection: Redis, merchant_id: int | None, cause: str, job_id=None):
     """Queue a reclassification from stored events (all merchants when merchant_id is None)."""
-    from jobs.reclassify import reclassify_shipments
 
     return queue("low", connection).enqueue(
-        reclassify_shipments,
+        "jobs.reclassify.reclassify_shipments",
         merchant_id,
         cause,
         job_id=job_id,
@@ -220,10 +215,9 @@ def enqueue_reclassify(connection: Redis, merchant_id: int | None, cause: str, j
 
 def enqueue_webhook_fan_out(connection: Redis):
     """Queue the turning of new status changes into webhook events (one job id: no pile-up)."""
-    from jobs.notify import fan_out
 
     return queue("low", connection).enqueue(
-        fan_out,
+        "jobs.notify.fan_out",
         job_id="webhook-fan-out",
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
@@ -233,9 +227,9 @@ def enqueue_webhook_fan_out(connection: Redis):
 
 def enqueue_webhook_delivery(connection: Redis, event_id: int, at=None):
     """Queue one delivery attempt of a webhook event, now or at `at` (RQ's scheduler)."""
-    from jobs.notify import deliver_event
 
     options = {"result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL, "job_timeout": 120}
+    deliver = "jobs.notify.deliver_event"
     if at is not None:
-        return queue("resolve", connection).enqueue_at(at, deliver_event, event_id, **options)
-    return queue("resolve", connection).enqueue(deliver_event, event_id, **options)
+        return queue("resolve", connection).enqueue_at(at, deliver, event_id, **options)
+    return queue("resolve", connection).enqueue(deliver, event_id, **options)

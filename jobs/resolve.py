@@ -5,15 +5,15 @@ import math
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from peewee import PostgresqlDatabase, fn
+from peewee import fn
 from rq import get_current_job
 
 from jobs import runtime
 from jobs.merchant_provider import choices_for
 from jobs.providers.base import PermanentError, ProviderError, Query
 from jobs.schedule import LEASE, next_check_at
-from jobs.store.database import execute_each, write_transaction
-from jobs.store.models import Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+from jobs.store.database import execute_each, is_postgres, write_transaction
+from jobs.store.models import Shipment, StatusChange, TrackingEvent, Upload, utcnow
 from jobs.tracking.classify import classify
 from jobs.tracking.events import Event
 
@@ -127,7 +127,7 @@ def apply_results(
     ids = [s.id for s in shipments]
     with write_transaction():
         fresh = Shipment.select().where(Shipment.id.in_(ids)).order_by(Shipment.id)
-        if isinstance(db.obj, PostgresqlDatabase):
+        if is_postgres():
             fresh = fresh.for_update()
         fresh = list(fresh)
         if only_newer:

@@ -1,6 +1,7 @@
 """Process-wide settings and database for job code, which runs outside any Flask app."""
 
 import gc
+import importlib
 
 from rq import Worker
 
@@ -9,6 +10,7 @@ from jobs.store.database import open_database, release_connections
 from jobs.store.models import db
 
 _settings = {}
+JOB_MODULES = ("jobs.imports", "jobs.resolve", "jobs.schedule", "jobs.sweep")
 
 
 def configure(settings: dict):
@@ -40,12 +42,13 @@ def preload():
     """
     from datetime import UTC, datetime
 
-    from jobs import imports, resolve, schedule  # noqa: F401
     from jobs.providers import get_provider
     from jobs.tracking.carriers import detect
     from jobs.tracking.classify import classify
     from jobs.tracking.events import Event
 
+    for module in JOB_MODULES:  # by name, like RQ: the jobs build on this module, not it on them
+        importlib.import_module(module)
     settings = setup()
     detect("LX000000001CN")
     now = datetime.now(UTC)

@@ -13,7 +13,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["jobs"]):
-    from jobs.files.parsing import FileRefused, Record, RowError, open_table
+    from jobs.files.parsing import FileRefused, Record, RejectedRow, open_table
     from jobs.tracking.carriers import detect, normalize
 
 MAX_BYTES = 1 << 20
@@ -23,14 +23,14 @@ FOLDER = Path(os.environ.get("FUZZ_FOLDER") or tempfile.mkdtemp(prefix="pdfuzz")
 
 
 def parse_one(data: bytes):
-    """Any bytes: the file is refused with a reason, or each row is a Record or a RowError."""
+    """Any bytes: the file is refused with a reason, or each row is a Record or a RejectedRow."""
     name = NAMES[data[0] % len(NAMES)] if data else NAMES[0]
     path = FOLDER / name
     path.write_bytes(data[1:])
     try:
         table = open_table(path, name, MAX_BYTES)
         for n, item in enumerate(table.records()):
-            assert isinstance(item, Record | RowError), item
+            assert isinstance(item, Record | RejectedRow), item
             assert isinstance(item, Record) or item.reason, item
             if n >= MAX_ITEMS:
                 break

@@ -10,8 +10,8 @@ import pytest
 from jobs import runtime
 from jobs.connections import create
 from jobs.pulls import INTERRUPTED, enqueue_due_pulls
-from jobs.schedule import sweep
 from jobs.store.models import Connection, Shipment, Upload, utcnow
+from jobs.sweep import sweep
 from tests.fake_shops import FakeShopify, shopify_order, ups_number
 from tests.test_faults import kill_worker, start_worker
 from webapp.auth import create_merchant

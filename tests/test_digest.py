@@ -113,7 +113,7 @@ def test_digest_is_a_daily_cron_job_that_json_workers_run(app):
         due = sorted(job.func.__name__ for job in scheduler.enqueue_jobs())
     assert due == ["send_digests", "sweep"]
     queued = queue("low", connection).get_jobs()  # read as the workers read them: JSON
-    names = ["jobs.digest.send_digests", "jobs.schedule.sweep", "jobs.schedule.sweep"]
+    names = ["jobs.digest.send_digests", "jobs.sweep.sweep", "jobs.sweep.sweep"]
     assert sorted(job.func_name for job in queued) == names
     run_jobs(app)
     assert {job.get_status(refresh=True) for job in queued} == {"finished"}

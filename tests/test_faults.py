@@ -15,8 +15,8 @@ from rq.serializers import JSONSerializer
 
 from jobs import runtime
 from jobs.queues import QUEUE_NAMES, queue
-from jobs.schedule import sweep
 from jobs.store.models import Shipment, StatusChange, TrackingEvent, db, utcnow
+from jobs.sweep import sweep
 from jobs.tracking.checkdigits import s10_check_digit
 from tests.loopback import LoopbackServer, Reply
 from tests.test_provider_settings import save_provider

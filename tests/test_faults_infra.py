@@ -22,8 +22,8 @@ from jobs import imports, runtime
 from jobs.imports import import_upload
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
-from jobs.schedule import STUCK_IMPORT, sweep
 from jobs.store.models import Merchant, Shipment, StatusChange, TrackingEvent, Upload, db, utcnow
+from jobs.sweep import STUCK_IMPORT, sweep
 from tests.conftest import PASSWORD, csrf_from, sign_up
 from tests.test_faults import expire_leases
 from tests.test_many_workers import _expected_events

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from jobs.schedule import sweep
 from jobs.store.models import Shipment, Upload, utcnow
+from jobs.sweep import sweep
 from tests.conftest import run_jobs
 from tests.test_thin_path import upload_csv
 

@@ -19,7 +19,7 @@ from jobs.files.parsing import (
     REASON_MESSAGES,
     FileRefused,
     Record,
-    RowError,
+    RejectedRow,
     open_table,
     parse_pasted,
 )
@@ -50,7 +50,7 @@ def write_xlsx(tmp_path, rows, name="orders.xlsx") -> Path:
     return path
 
 
-def parse(path, mapping=None) -> list[Record | RowError]:
+def parse(path, mapping=None) -> list[Record | RejectedRow]:
     return list(open_table(path, path.name).records(mapping))
 
 
@@ -59,7 +59,7 @@ def numbers(items) -> list[tuple[int, str]]:
 
 
 def errors(items) -> list[tuple[int, str, str]]:
-    return [(e.row, e.value, e.reason) for e in items if isinstance(e, RowError)]
+    return [(e.row, e.value, e.reason) for e in items if isinstance(e, RejectedRow)]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -480,7 +480,7 @@ def test_random_bytes_never_crash(content, name):
         except FileRefused as refusal:
             assert str(refusal)
             return
-        assert all(isinstance(i, Record | RowError) for i in items)
+        assert all(isinstance(i, Record | RejectedRow) for i in items)
 
 
 good_numbers = st.from_regex(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", fullmatch=True)

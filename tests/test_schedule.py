@@ -10,8 +10,9 @@ from bench.datasets import merchant, seed_due
 from jobs.cron import QuietRoutineJobs, build_scheduler
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.resolve import resolve_batch
-from jobs.schedule import next_check_at, sweep
+from jobs.schedule import next_check_at
 from jobs.store.models import Shipment, StatusChange, TrackingEvent, utcnow
+from jobs.sweep import sweep
 from jobs.tracking.classify import REASONS
 from tests.conftest import run_jobs
 from tests.test_thin_path import upload_csv

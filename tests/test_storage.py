@@ -11,8 +11,8 @@ import pytest
 
 from jobs import runtime, storage
 from jobs.imports import import_upload
-from jobs.schedule import sweep
 from jobs.store.models import Merchant, Shipment, Upload, UploadChunk, utcnow
+from jobs.sweep import sweep
 from tests.conftest import run_jobs
 from tests.test_thin_path import SAMPLE, upload_csv
 

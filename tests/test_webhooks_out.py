@@ -8,8 +8,8 @@ from redis import Redis
 from standardwebhooks.webhooks import Webhook
 
 from jobs import notify, runtime
-from jobs.schedule import sweep
 from jobs.store.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
+from jobs.sweep import sweep
 from tests.conftest import csrf_from, run_jobs
 from tests.loopback import LoopbackServer, Reply
 from tests.test_thin_path import upload_csv

@@ -99,11 +99,11 @@ def _register_blueprints(app):
         api,
         auth,
         connections,
+        digest_settings,
         integrations,
         overview,
+        provider_settings,
         reports,
-        settings,
-        settings_digest,
         shipments,
         signup_mail,
         uploads,
@@ -117,13 +117,13 @@ def _register_blueprints(app):
     app.register_blueprint(uploads.bp)
     app.register_error_handler(413, uploads.too_large)
     app.register_blueprint(shipments.bp)
-    app.register_blueprint(settings.bp)
+    app.register_blueprint(provider_settings.bp)
     app.register_blueprint(integrations.bp)
     app.register_blueprint(connections.bp)
     csrf.exempt(webhooks.bp)  # providers sign their pushes instead
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(overview.bp)
-    app.register_blueprint(settings_digest.bp)
+    app.register_blueprint(digest_settings.bp)
     app.register_blueprint(signup_mail.bp)
     app.add_url_rule("/", "index", shipments.home)

@@ -27,7 +27,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from jobs.store.models import Merchant, db, new_session_token
 from webapp import throttle
 from webapp.mail import mail_configured
-from webapp.signup_mail import send_signup_mail
+from webapp.sealed_links import send_signup_mail
 
 bp = Blueprint("auth", __name__)
 MIN_PASSWORD = 10

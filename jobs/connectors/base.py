@@ -35,7 +35,7 @@ class ConnectorError(Exception):
 
 @dataclass
 class Page:
-    """Import items (Records and RowErrors) and the cursor to save once they are stored."""
+    """Import items (Records and RejectedRows) and the cursor to save once they are stored."""
 
     items: Iterator
     cursor: dict

@@ -1,4 +1,4 @@
-"""Uploaded files and pasted text turned into one Record per tracking number, or a RowError."""
+"""Uploaded files and pasted text turned into one Record per tracking number, or a RejectedRow."""
 
 import io
 from collections.abc import Iterator
@@ -18,7 +18,7 @@ __all__ = [
     "REASON_MESSAGES",
     "FileRefused",
     "Record",
-    "RowError",
+    "RejectedRow",
     "Table",
     "open_table",
     "parse_pasted",
@@ -27,7 +27,7 @@ __all__ = [
 FIELDS = cols.FIELDS
 SAMPLE_ROWS = 50  # rows read up front for header detection and the preview
 NUMBER_MAX = 64  # characters besides spaces; the longest real numbers have about 40
-SHOWN_VALUE_MAX = 100  # a RowError's value is cut to this for display
+SHOWN_VALUE_MAX = 100  # a RejectedRow's value is cut to this for display
 MAX_COLUMNS = 500  # real exports have under 100; a file this wide is refused up front
 PREVIEW_COLUMNS = 40  # columns the mapping step's preview shows (all can still be chosen)
 EXTRA_COLUMNS_MAX = 60  # other columns kept per shipment (shown in the detail panel)
@@ -65,7 +65,7 @@ class Record:
 
 
 @dataclass
-class RowError:
+class RejectedRow:
     """A data row (or one number of it) that cannot be imported; reason is a REASON_MESSAGES key."""
 
     row: int
@@ -89,20 +89,20 @@ def _number_items(row: int, cell, fields: dict):
     """The row's Records, one per number of its tracking cell, or RowErrors saying why not."""
     text = cell_text(cell)
     if len(text) > 8 * NUMBER_MAX:
-        yield RowError(row, _shown(clean(text)), "number_too_long")
+        yield RejectedRow(row, _shown(clean(text)), "number_too_long")
         return
     # A formula or a link is one value, whatever commas it holds: judge it before splitting.
     whole = clean(text)
     pieces = [whole] if plausibility.is_formula(whole) or "://" in whole else split_numbers(text)
     if not pieces:
-        yield RowError(row, "", "missing_number")
+        yield RejectedRow(row, "", "missing_number")
     for piece in pieces:
         if piece.upper() in EXCEL_ERRORS:
-            yield RowError(row, piece, "spreadsheet_error")
+            yield RejectedRow(row, piece, "spreadsheet_error")
             continue
         number, reason = plausibility.check(piece)
         if reason is not None:
-            yield RowError(row, _shown(piece), reason)
+            yield RejectedRow(row, _shown(piece), reason)
         else:
             yield Record(row=row, number=number, **fields)
 
@@ -176,14 +176,14 @@ class Table:
             return cols.signature(["#no header", str(len(self.headers))])
         return cols.signature(self.headers)
 
-    def records(self, mapping: dict[str, int] | None = None) -> Iterator[Record | RowError]:
+    def records(self, mapping: dict[str, int] | None = None) -> Iterator[Record | RejectedRow]:
         """Each data row as Records (one per number) or RowErrors, streamed; mapping overrides."""
         columns = self.columns if mapping is None else _checked_mapping(mapping)
         if "tracking_number" not in columns:
             raise FileRefused(NO_TRACKING_COLUMN)
         return self._stream(columns)
 
-    def _stream(self, columns: dict[str, int]) -> Iterator[Record | RowError]:
+    def _stream(self, columns: dict[str, int]) -> Iterator[Record | RejectedRow]:
         plan, numbers, dates = (
             _text_plan(columns),
             columns["tracking_number"],
@@ -197,16 +197,16 @@ class Table:
             if cells is not None and len(cells) > MAX_COLUMNS:  # only the sample was checked
                 cells = type(cells)(cells[:MAX_COLUMNS])
             if cells is None:
-                yield RowError(row, "", "unreadable_row")
+                yield RejectedRow(row, "", "unreadable_row")
             elif isinstance(cells, Truncated):
                 shown = _shown(", ".join(clean(cell_text(c)) for c in cells))
-                yield RowError(row, shown, "truncated_row")
+                yield RejectedRow(row, shown, "truncated_row")
             elif not _is_blank(cells):
                 number_cell = clean(cell_text(_cell(cells, numbers)))
                 if not number_cell and plausibility.is_summary_row(
                     [clean(cell_text(c)) for c in cells]
                 ):
-                    yield RowError(row, _shown(clean(cell_text(cells[0]))), "summary_line")
+                    yield RejectedRow(row, _shown(clean(cell_text(cells[0]))), "summary_line")
                     continue
                 fields, notes = _row_fields(cells, plan, dates, day_first)
                 if extra_plan or notes:
@@ -287,7 +287,7 @@ def _trimmed(cells: list) -> list:
     return cells if end == len(cells) else cells[:end]
 
 
-def parse_pasted(text: str) -> Iterator[Record | RowError]:
+def parse_pasted(text: str) -> Iterator[Record | RejectedRow]:
     """Numbers pasted into the box, one or more per line; a leading 'Tracking number' is skipped."""
     first = True
     for row, line in enumerate(io.StringIO(text, newline=None), start=1):

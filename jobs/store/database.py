@@ -15,6 +15,11 @@ SQLITE_PRAGMAS = {
 }
 
 
+
+def is_postgres(database=None) -> bool:
+    """Whether `database` (default: the open one) is PostgreSQL; the one place that asks."""
+    return isinstance(database if database is not None else db.obj, PostgresqlDatabase)
+
 def open_database(url: str, pool_size: int = 10, stale_timeout: int = 300):
     """Bind the models to the database at `url` (sqlite:///path or postgresql://...).
 
@@ -69,7 +74,7 @@ def execute_each(model, rows: list[dict], verb: str = "INSERT", suffix: str = ""
         suffix = suffix.replace("%", "%%")
     params = [[f.db_value(row[f.name]) for f in fields] for row in rows]
     cursor = db.cursor()
-    if isinstance(db.obj, PostgresqlDatabase):
+    if is_postgres():
         from psycopg2.extras import execute_batch
 
         execute_batch(cursor, sql + suffix, params, page_size=200)  # a few round trips

@@ -4,9 +4,10 @@ import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, timedelta
 
-from peewee import SqliteDatabase, fn
+from peewee import fn
 
-from jobs.store.models import FOLLOWUP_STATES, Shipment, Upload, db, utcnow
+from jobs.store.database import is_postgres
+from jobs.store.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
 from jobs.store.search_index import like_condition, many_matches, substring_condition
 from jobs.tracking.classify import STATUSES
 
@@ -228,7 +229,7 @@ def _ship_date(grid: GridFilter):
     compared through an expression no index answers (test_query_plans checks this).
     PostgreSQL knows the range's size from its statistics and chooses for itself.
     """
-    if grid.sort == "ship_date" or not isinstance(db.obj, SqliteDatabase):
+    if grid.sort == "ship_date" or is_postgres():
         return Shipment.ship_date
     return fn.COALESCE(Shipment.ship_date, Shipment.ship_date)
 

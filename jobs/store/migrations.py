@@ -24,11 +24,11 @@ from peewee import (
     IntegerField,
     Model,
     OperationalError,
-    PostgresqlDatabase,
 )
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
+from jobs.store.database import is_postgres
 from jobs.store.errors import UserError
 from jobs.store.models import MODELS, Connection, ConnectionPull, Merchant, Shipment, db, utcnow
 from jobs.store.search_index import ensure_search_index
@@ -61,9 +61,6 @@ class Step:
     transaction: bool = True  # False: outside a transaction (CREATE INDEX CONCURRENTLY)
     sqlite_foreign_keys_off: bool = False  # a SQLite table rebuild (its 12-step procedure)
 
-
-def is_postgres(database) -> bool:
-    return isinstance(database, PostgresqlDatabase)
 
 
 # Building blocks of steps ----------------------------------------------------------------

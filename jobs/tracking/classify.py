@@ -54,7 +54,7 @@ class Classification:
     days_in_transit: int | None
     deciding_event: Event | None
     # True when no rule understood the deciding wording: the learned fallback decided, or no
-    # event was understood at all (statuses.md: a parcel with events is then in transit).
+    # event was understood at all (a parcel with events exists, so it is then in transit).
     inferred: bool = False
     decided_by: str | None = None  # "rule", "code", "merchant", "model", "unrecognised" or None
 
@@ -129,7 +129,7 @@ def _decide(events, provider, native, detection_reason, provider_error, reader, 
     state = latest_state(events, provider, reader, merchant_rules)
     unread = native is None or native[0] in ("not_found",)
     if state is None and events and unread:
-        # statuses.md: events prove the parcel exists, even when no event is understood
+        # events prove the parcel exists, even when no event is understood: never not_found
         order = sorted(events, key=lambda e: (e.time, e.text, e.location or "", e.code or ""))
         first, latest = order[0], order[-1]
         return "in_transit", "in_transit", latest, first.time, UNRECOGNISED
@@ -153,7 +153,7 @@ def _decide(events, provider, native, detection_reason, provider_error, reader, 
 
 
 def _apply_time_rules(status, reason, since, last_event, registered_at, now, rules):
-    """Age the decision: expiry, never found, collection deadline (statuses.md time rules)."""
+    """Age the decision: expiry, never found, collection deadline (the time rules in settings)."""
     if status == "not_found" and reason in _AGEING_NOT_FOUND and registered_at is not None:
         if now - registered_at >= timedelta(days=rules["NOT_FOUND_EXPIRE_DAYS"]):
             return "expired", "never_found"

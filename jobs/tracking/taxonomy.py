@@ -1,4 +1,4 @@
-"""The eight statuses and their reason codes (shared/statuses.md), with merchant explanations."""
+"""The eight statuses and their reason codes, with the explanations merchants read."""
 
 import json
 from functools import cache
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config import CONFIG_DIR
 
-# Stable keys in the order of shared/statuses.md; labels are for people.
+# Stable keys in the order the grid shows the tabs; labels are for people.
 STATUSES = [
     ("not_found", "Not found"),
     ("in_transit", "In transit"),
@@ -76,7 +76,7 @@ class RuleFileError(ValueError):
 
 
 def check_pair(status, reason, where):
-    """Raise RuleFileError unless (status, reason) is a pair of shared/statuses.md."""
+    """Raise RuleFileError unless (status, reason) is a known pair of the taxonomy."""
     if status not in REASONS:
         raise RuleFileError(f"{where}: unknown status {status!r}")
     if reason not in REASONS[status]:

@@ -69,7 +69,9 @@ def _utc_day(event: Event):
 
 
 def _accepts(state: State, signal: tuple[str, str], event: Event) -> bool:
-    """Whether a later event's signal replaces the current state (rules of statuses.md)."""
+    """Whether a later event's signal replaces the current state: the later scan wins, except
+    that a return stays a return, progress scans after a delivery are late echoes, and a weak
+    scan replaces a more telling state only on a later day."""
     status = signal[0]
     if state.status == "returned":  # any return event keeps the parcel returned
         return status in ("returned", "delivered")

@@ -1,11 +1,11 @@
-"""Upload shipment lists (file or pasted), map columns when needed, follow the import."""
+"""Upload shipment lists (file or pasted) and follow the import."""
 
 import json
 import tempfile
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,8 +25,9 @@ from jobs.store.models import ColumnMapping, RowError, Shipment, Upload, db
 from jobs.store.private_files import private_file
 from webapp import throttle
 from webapp.htmx import render, wants_partial
+from webapp.uploads.blueprint import bp, merchant_upload
+from webapp.uploads.mapping import column_warning, render_mapping
 
-bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 ROW_ERRORS_SHOWN = 200
 PASTE_LIMIT = 2_000_000  # characters
 
@@ -40,14 +41,6 @@ class PasteForm(FlaskForm):
         "Or paste tracking numbers, one per line",
         validators=[DataRequired(), Length(max=PASTE_LIMIT)],
     )
-
-
-def merchant_upload(upload_id: int) -> Upload:
-    """The current merchant's upload, or 404 (never another merchant's)."""
-    upload = Upload.get_or_none(Upload.id == upload_id, Upload.merchant == current_user.id)
-    if upload is None:
-        abort(404)
-    return upload
 
 
 @bp.get("")
@@ -174,7 +167,6 @@ def mapping(upload_id):
     upload = merchant_upload(upload_id)
     if upload.state != "mapping":
         return redirect(url_for("uploads.show", upload_id=upload.id), 303)
-    from webapp.mapping_step import column_warning, render_mapping
 
     try:
         with storage.local_copy(upload, current_app.config) as path:
@@ -310,4 +302,3 @@ def _progress(upload):
     }
 
 
-from webapp import mapping_step  # noqa: E402, F401  (its routes live on this blueprint)

@@ -12,7 +12,7 @@ from jobs.store.models import ColumnMapping, Upload, db
 from jobs.tracking.carriers import detect
 from jobs.tracking.plausibility import check
 from webapp.htmx import render, wants_partial
-from webapp.uploads import bp, merchant_upload
+from webapp.uploads.blueprint import bp, merchant_upload
 
 PLAUSIBLE_SHARE = 0.5  # a column below this is "mostly not tracking numbers"
 EXAMPLES = 3

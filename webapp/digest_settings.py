@@ -9,7 +9,7 @@ from wtforms.validators import Length, Optional, Regexp
 from jobs.store.models import Merchant
 from webapp.htmx import render
 from webapp.mail import MAIL_ERRORS, external_url, mail_configured, send_mail
-from webapp.signup_mail import LINK_HOURS, seal, unseal
+from webapp.sealed_links import LINK_HOURS, seal, unseal
 from webapp.timezones import describe_schedule, merchant_zone_name
 
 bp = Blueprint("digest_settings", __name__, url_prefix="/settings/digest")
