@@ -98,6 +98,22 @@ def load(overrides=None, environ=None):
     return settings
 
 
+
+_active: dict | None = None
+
+
+def use(settings: dict) -> dict:
+    """Make `settings` the process's one settings object (the app passes its `app.config`), so
+    the web and the jobs read, and tests change, the same mapping."""
+    global _active
+    _active = settings
+    return settings
+
+
+def active() -> dict:
+    """The process's settings object; loaded from the environment on first use outside an app."""
+    return _active if _active is not None else use(load())
+
 def _stored_secret(home: Path) -> str:
     """Generate the secret key once and keep it, so sessions survive restarts.
 

@@ -9,30 +9,27 @@ from config import settings as settings_module
 from jobs.store.database import open_database, release_connections
 from jobs.store.models import db
 
-_settings = {}
 JOB_MODULES = ("jobs.imports", "jobs.resolve", "jobs.schedule", "jobs.sweep")
 
 
 def configure(settings: dict):
-    """Adopt `settings` for this process (the app and the CLI call this once at start)."""
-    _settings.clear()
-    _settings.update(settings)
+    """Adopt `settings` as this process's one settings object (the app passes `app.config`)."""
+    settings_module.use(settings)
 
 
 def setup() -> dict:
     """Settings for a job; opens the database from them if this process has none yet."""
-    if not _settings:
-        configure(settings_module.load())
+    settings = settings_module.active()
     if db.obj is None:
         open_database(
-            _settings["DATABASE_URL"],
-            _settings.get("DB_POOL_SIZE", 10),
-            _settings.get("DB_STALE_TIMEOUT", 300),
+            settings["DATABASE_URL"],
+            settings.get("DB_POOL_SIZE", 10),
+            settings.get("DB_STALE_TIMEOUT", 300),
         )
         from jobs.store.migrations import ensure_current
 
-        ensure_current(_settings.get("AUTO_MIGRATE", True))
-    return _settings
+        ensure_current(settings.get("AUTO_MIGRATE", True))
+    return settings
 
 
 def preload():

@@ -63,3 +63,12 @@ def test_secret_key_is_whole_for_many_processes_starting_at_once(tmp_path):
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in outs]
     keys = {out.strip() for out, _ in outs}
     assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def test_web_and_jobs_read_one_settings_object(app):
+    """A setting changed on the app is what a job in the same process reads: one object."""
+    from jobs import runtime
+
+    assert runtime.setup() is app.config
+    app.config["UPLOAD_RETENTION_DAYS"] = 3
+    assert runtime.setup()["UPLOAD_RETENTION_DAYS"] == 3

@@ -50,7 +50,7 @@ def create_app(config=None):
     if settings["TRUSTED_PROXIES"] > 0:
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    runtime.configure(settings)
+    runtime.configure(app.config)  # one settings object for the web and the jobs
     open_database(settings["DATABASE_URL"], settings["DB_POOL_SIZE"], settings["DB_STALE_TIMEOUT"])
     ensure_current(settings["AUTO_MIGRATE"])
     from jobs.storage import migrate_local_files
