@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import click
 from peewee import (
     CharField,
     DateTimeField,
@@ -29,7 +30,6 @@ from peewee import (
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
-from webapp.errors import UserError
 from webapp.models import MODELS, Connection, ConnectionPull, Merchant, Shipment, db, utcnow
 from webapp.search_index import ensure_search_index
 
@@ -39,8 +39,11 @@ ADVISORY_LOCK = 0x70617263  # "parc": one PostgreSQL advisory lock key for the m
 LOCK_WAIT_SECONDS = 600  # how long a SQLite migrator waits for another one's step
 
 
-class SchemaNotCurrent(UserError):
-    """The database lacks steps this code needs, and this process may not apply them."""
+class SchemaNotCurrent(click.ClickException):
+    """The database lacks steps this code needs, and this process may not apply them.
+
+    A command prints it as one sentence (exit status 1); the web app refuses to start with it.
+    """
 
 
 class SchemaMigration(Model):
