@@ -68,7 +68,12 @@ def test_a_command_line_mistake_is_one_line_on_stderr_with_status_2(capsys):
     assert out == "" and err.count("\n") == 1
     assert err.startswith("parceldesk report: Invalid value for '--format': 'pdf'")
     assert main(["no-such-command"]) == 2
-    assert capsys.readouterr().err.startswith("parceldesk: No such command 'no-such-command'")
+    assert capsys.readouterr().err.startswith("parceldesk: No such command 'no-such-command'.")
+    assert main(["shipments", "--merch", "a@example.com"]) == 2
+    assert capsys.readouterr().err == (
+        "parceldesk shipments: No such option '--merch'. Did you mean '--merchant'?"
+        " See 'parceldesk shipments --help'.\n"
+    )
 
 
 def test_the_module_as_a_program_exits_with_the_same_status_and_no_traceback(tmp_path):

@@ -50,8 +50,9 @@ def main(argv=None) -> int:
         return error.exit_code
     except click.UsageError as error:
         command = error.ctx.command_path if error.ctx else "parceldesk"
-        message = " ".join(error.format_message().split()).rstrip(".")  # one line
-        print(f"{command}: {message}. See '{command} --help'.", file=sys.stderr)
+        message = " ".join(error.format_message().split())  # one line
+        message += "" if message.endswith((".", "?")) else "."
+        print(f"{command}: {message} See '{command} --help'.", file=sys.stderr)
         return error.exit_code
     except click.ClickException as error:
         print(f"parceldesk: {error.format_message()}", file=sys.stderr)
