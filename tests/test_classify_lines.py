@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from jobs.tracking.classify import classify_lines
-from jobs.tracking.classify_io import main
+from webapp.cli import main
 
 CONTRACT_LINE = json.dumps(
     {
@@ -83,10 +83,10 @@ def test_blank_lines_are_skipped():
     assert len(list(classify_lines(["", "  \n", CONTRACT_LINE]))) == 1
 
 
-def test_main_reads_a_file(tmp_path, capsys):
+def test_the_command_reads_a_file(tmp_path, capsys):
     path = tmp_path / "in.jsonl"
     path.write_text(CONTRACT_LINE + "\n", encoding="utf-8")
-    assert main([str(path)]) == 0
+    assert main(["classify", str(path)]) == 0
     assert json.loads(capsys.readouterr().out)["reason"] == "recipient_absent"
-    assert main([str(tmp_path / "missing.jsonl")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert main(["classify", str(tmp_path / "missing.jsonl")]) == 1
+    assert capsys.readouterr().err.startswith("parceldesk: cannot read")

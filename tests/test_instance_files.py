@@ -49,7 +49,7 @@ def test_database_uploads_and_secret_are_private(tmp_path, redis_url, loose_umas
 
 def test_commands_create_files_with_a_private_umask(monkeypatch):
     seen = []
-    monkeypatch.setattr(cli, "_run_up", lambda args: seen.append(os.umask(0o077)))
+    monkeypatch.setattr(cli, "_run_up", lambda *args: seen.append(os.umask(0o077)))
     previous = os.umask(0o022)
     try:
         assert cli.main(["up"]) == 0

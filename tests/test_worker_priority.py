@@ -15,7 +15,6 @@ def test_a_worker_lowers_its_cpu_priority_before_it_takes_jobs(monkeypatch, argv
     monkeypatch.setattr(cli, "setup", lambda: {"WORKER_NICE": 10})
     monkeypatch.setattr(cli.os, "nice", niced.append)
     monkeypatch.setattr("jobs.runtime.preload", lambda: (_ for _ in ()).throw(Stop()))
-    args = cli._parser().parse_args(argv)
     with pytest.raises(Stop):
-        args.run(args)
+        cli.main(argv)
     assert niced == [expected]

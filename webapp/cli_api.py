@@ -1,26 +1,32 @@
 """API commands of `parceldesk`: create a merchant's API token from the terminal."""
 
+import click
 
-def add_commands(sub):
-    """Register `parceldesk api-token create` on the `parceldesk` sub-parser."""
-    token = sub.add_parser("api-token", help="manage merchants' API tokens")
-    actions = token.add_subparsers(required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="create a token and print it (shown only once)")
-    create.add_argument("--merchant", required=True, metavar="EMAIL", help="the account")
-    create.add_argument("--name", required=True, help="what the token is for, e.g. helpdesk")
-    create.add_argument(
-        "--scope",
-        choices=("read", "write"),
-        default="read",
-        help="read: look only; write: also create shipments, set follow-up, re-check",
-    )
-    create.set_defaults(run=run_create)
+from webapp.cli_common import merchant_by_email
 
 
-def run_create(args):
-    """Print the new token alone on standard output, for scripts to capture."""
+@click.group("api-token", short_help="manage merchants' API tokens")
+def api_token():
+    """Manage merchants' API tokens (docs/api.md)."""
+
+
+@api_token.command(short_help="create a token and print it (shown only once)")
+@click.option("--merchant", required=True, metavar="EMAIL", help="the account")
+@click.option("--name", required=True, help="what the token is for, e.g. helpdesk")
+@click.option(
+    "--scope",
+    type=click.Choice(["read", "write"]),
+    default="read",
+    help="read: look only; write: also create shipments, set follow-up, re-check",
+)
+def create(merchant, name, scope):
+    """Create a token for the merchant and print it alone on stdout, for scripts to capture; it
+    is shown only this once.
+    """
     from webapp.api import new_token
-    from webapp.cli_data import _merchant
 
-    merchant = _merchant(args.merchant)
-    print(new_token(merchant.id, args.name.strip() or "cli", args.scope == "write"))
+    account = merchant_by_email(merchant)
+    print(new_token(account.id, name.strip() or "cli", scope == "write"))
+
+
+COMMANDS = [api_token]

@@ -3,92 +3,124 @@
 import json
 import sys
 
+import click
 
-def add_commands(sub):
-    """Register `connect` (feed, shopify, woocommerce) and `pull` on the `parceldesk` parser."""
-    connect = sub.add_parser("connect", help="connect a shop or a feed to a merchant")
-    kinds = connect.add_subparsers(required=True, metavar="KIND")
-    feed = kinds.add_parser("feed", help="a CSV/XLSX file at a URL, fetched on a schedule")
-    feed.add_argument("url")
-    feed.add_argument("--user", help="Basic auth user name")
-    feed.add_argument("--password-stdin", action="store_true", help="Basic auth password")
-    feed.add_argument("--header", metavar="NAME", help="send a token in this header")
-    feed.add_argument("--token-stdin", action="store_true", help="the header's value")
-    feed.set_defaults(run=run_connect, kind="feed")
-    shopify = kinds.add_parser("shopify", help="a Shopify store (Admin API access token)")
-    shopify.add_argument("url", metavar="STORE", help="mystore or mystore.myshopify.com")
-    shopify.add_argument("--token-stdin", action="store_true", help="Admin API access token")
-    shopify.add_argument(
-        "--client-id", metavar="ID", help="a Dev Dashboard app's client ID (secret on stdin)"
-    )
-    shopify.add_argument("--secret-stdin", action="store_true", help="the app's client secret")
-    shopify.set_defaults(run=run_connect, kind="shopify")
-    woo = kinds.add_parser("woocommerce", help="a WooCommerce store (REST API keys)")
-    woo.add_argument("url")
-    woo.add_argument("--key", required=True, metavar="K", help="consumer key (ck_…)")
-    woo.add_argument("--secret-stdin", action="store_true", required=True)
-    woo.set_defaults(run=run_connect, kind="woocommerce")
-    for parser in (feed, shopify, woo):
-        parser.add_argument("--merchant", required=True, metavar="EMAIL")
-        parser.add_argument("--every", type=int, default=60, metavar="MINUTES")
-        parser.add_argument(
-            "--no-test", action="store_true", help="save without trying the connection first"
-        )
-    pull = sub.add_parser("pull", help="run a merchant's connections now, in the foreground")
-    pull.add_argument("--merchant", required=True, metavar="EMAIL")
-    pull.add_argument("--json", action="store_true")
-    pull.set_defaults(run=run_pull)
+from webapp.cli_common import merchant_by_email
+
+
+@click.group(short_help="connect a shop or a feed to a merchant")
+def connect():
+    """Connect a shop or a feed to a merchant: its orders' tracking numbers are pulled on a
+    schedule. Secrets are read from stdin, never from the command line.
+    """
+
+
+def _common_options(command):
+    """--merchant, --every and --no-test, which every kind of connection takes."""
+    command = click.option(
+        "--no-test", is_flag=True, help="save without trying the connection first"
+    )(command)
+    command = click.option(
+        "--every",
+        type=int,
+        default=60,
+        metavar="MINUTES",
+        help="how often the scheduler pulls it",
+    )(command)
+    return click.option(
+        "--merchant", required=True, metavar="EMAIL", help="the account it belongs to"
+    )(command)
+
+
+@connect.command(short_help="a CSV/XLSX file at a URL, fetched on a schedule")
+@click.argument("url")
+@click.option("--user", help="Basic auth user name")
+@click.option("--password-stdin", is_flag=True, help="read the Basic auth password from stdin")
+@click.option("--header", metavar="NAME", help="send a token in this header")
+@click.option("--token-stdin", is_flag=True, help="read the header's value from stdin")
+@_common_options
+def feed(url, user, password_stdin, header, token_stdin, merchant, every, no_test):
+    """A CSV or XLSX file at URL, fetched on a schedule (optionally with Basic auth, or a token in
+    a header).
+    """
+
+    def credentials():
+        given = {"username": user or ""}
+        if password_stdin:
+            given["password"] = _secret_line()
+        if header:
+            if not token_stdin:
+                raise click.ClickException("--header needs its value on stdin (--token-stdin).")
+            given.update(header_name=header.strip(), header_value=_secret_line())
+        return given
+
+    _connect(merchant, "feed", url, credentials, every, no_test)
+
+
+@connect.command(short_help="a Shopify store (Admin API access token)")
+@click.argument("url", metavar="STORE")
+@click.option("--token-stdin", is_flag=True, help="read the Admin API access token from stdin")
+@click.option("--client-id", metavar="ID", help="a Dev Dashboard app's client ID (secret on stdin)")
+@click.option("--secret-stdin", is_flag=True, help="read the app's client secret from stdin")
+@_common_options
+def shopify(url, token_stdin, client_id, secret_stdin, merchant, every, no_test):
+    """A Shopify STORE (mystore or mystore.myshopify.com), with an Admin API access token, or a
+    Dev Dashboard app's client ID and secret.
+    """
+
+    def credentials():
+        if client_id and secret_stdin:
+            return {"client_id": client_id.strip(), "client_secret": _secret_line()}
+        if token_stdin and not client_id:
+            return {"token": _secret_line()}
+        raise click.ClickException("give --token-stdin, or --client-id with --secret-stdin.")
+
+    _connect(merchant, "shopify", url, credentials, every, no_test)
+
+
+@connect.command(short_help="a WooCommerce store (REST API keys)")
+@click.argument("url")
+@click.option("--key", required=True, metavar="K", help="consumer key (ck_…)")
+@click.option(
+    "--secret-stdin", is_flag=True, required=True, help="read the consumer secret from stdin"
+)
+@_common_options
+def woocommerce(url, key, secret_stdin, merchant, every, no_test):
+    """A WooCommerce store at URL, with a REST API consumer key and secret."""
+
+    def credentials():
+        return {"key": key.strip(), "secret": _secret_line()}
+
+    _connect(merchant, "woocommerce", url, credentials, every, no_test)
 
 
 def _secret_line() -> str:
     return sys.stdin.readline().rstrip("\r\n").strip()
 
 
-def _credentials(args) -> dict:
-    from webapp.cli import UserError
+def _connect(email, kind, url, read_credentials, every, no_test):
+    """Save a connection (tested first unless --no-test); print it as JSON.
 
-    if args.kind == "shopify":
-        if args.client_id and args.secret_stdin:
-            credentials = {"client_id": args.client_id.strip(), "client_secret": _secret_line()}
-        elif args.token_stdin and not args.client_id:
-            credentials = {"token": _secret_line()}
-        else:
-            raise UserError("give --token-stdin, or --client-id with --secret-stdin.")
-    elif args.kind == "woocommerce":
-        credentials = {"key": args.key.strip(), "secret": _secret_line()}
-    else:
-        credentials = {"username": args.user or ""}
-        if args.password_stdin:
-            credentials["password"] = _secret_line()
-        if args.header:
-            if not args.token_stdin:
-                raise UserError("--header needs its value on stdin (--token-stdin).")
-            credentials.update(header_name=args.header.strip(), header_value=_secret_line())
-    if args.kind != "feed" and not all(credentials.values()):
-        raise UserError("the credentials are empty: give them on stdin.")
-    return credentials
-
-
-def run_connect(args):
-    """Save a connection (tested first unless --no-test); print it as JSON."""
+    `read_credentials` reads the secrets from stdin once the merchant is known.
+    """
     from jobs import connections
     from jobs.connectors import ConnectorError
     from jobs.runtime import setup
-    from webapp.cli import UserError
-    from webapp.cli_data import _merchant
 
-    merchant = _merchant(args.merchant)
+    merchant = merchant_by_email(email)
     settings = setup()
-    credentials = _credentials(args)
+    credentials = read_credentials()
+    if kind != "feed" and not all(credentials.values()):
+        raise click.ClickException("the credentials are empty: give them on stdin.")
     try:
         said = None
-        if not args.no_test:
-            said = connections.test_new(merchant.id, args.kind, args.url, credentials, settings)
+        if not no_test:
+            said = connections.test_new(merchant.id, kind, url, credentials, settings)
         saved = connections.create(
-            merchant.id, args.kind, args.url, credentials, settings, every_minutes=args.every
+            merchant.id, kind, url, credentials, settings, every_minutes=every
         )
     except ConnectorError as error:
-        raise UserError(str(error).rstrip(".") + ".") from None
+        raise click.ClickException(str(error).rstrip(".") + ".") from None
     print(
         json.dumps(
             {
@@ -104,16 +136,21 @@ def run_connect(args):
     )
 
 
-def run_pull(args):
-    """Pull each of the merchant's connections now; exit 2 when one of them failed."""
-    from jobs.pulls import pull
+@click.command(short_help="run a merchant's connections now, in the foreground")
+@click.option("--merchant", required=True, metavar="EMAIL", help="whose connections to run")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per connection")
+def pull(merchant, as_json):
+    """Pull each of the merchant's connections now, in the foreground, and say what each stored;
+    exit status 2 when one of them failed.
+    """
+    from jobs.pulls import pull as pull_connection
     from jobs.store.models import Connection, RowError
 
-    merchant = _merchant_of(args.merchant)
+    account = merchant_by_email(merchant)
     failed = False
-    rows = Connection.select().where(Connection.merchant == merchant.id).order_by(Connection.id)
+    rows = Connection.select().where(Connection.merchant == account.id).order_by(Connection.id)
     for connection in rows:
-        result = pull(connection.id)
+        result = pull_connection(connection.id)
         upload_id = result.get("upload_id")
         errors = RowError.select().where(RowError.upload == upload_id).order_by(RowError.row)
         summary = {
@@ -127,7 +164,7 @@ def run_pull(args):
             "error": "another pull of it is running" if result.get("skipped") else result["error"],
         }
         failed = failed or summary["error"] is not None
-        if args.json:
+        if as_json:
             print(json.dumps(summary, ensure_ascii=False))
         else:
             outcome = f"error: {summary['error']}" if summary["error"] else "ok"
@@ -139,7 +176,4 @@ def run_pull(args):
     return 2 if failed else 0
 
 
-def _merchant_of(email):
-    from webapp.cli_data import _merchant
-
-    return _merchant(email)
+COMMANDS = [connect, pull]

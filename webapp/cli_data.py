@@ -4,123 +4,124 @@ import json
 import sys
 from pathlib import Path
 
+import click
 
-def add_commands(sub):
-    """Register the data commands on the `parceldesk` sub-parser."""
-    detect = sub.add_parser("detect", help="identify carriers of numbers (JSON lines)")
-    detect.add_argument("numbers", nargs="*")
-    detect.set_defaults(run=run_detect)
-    classify = sub.add_parser("classify", help="classify parcels from JSON lines")
-    classify.add_argument("file", nargs="?", default="-")
-    classify.add_argument(
-        "--evaluate", action="store_true", help="print accuracy on the corpus (held-out sources)"
-    )
-    classify.add_argument("--corpus", metavar="DIR", help="corpus folder (config/corpus)")
-    classify.add_argument("--folds", type=int, metavar="N", help="hold out N groups of sources")
-    classify.add_argument("--errors", type=int, default=0, metavar="N", help="show N misses each")
-    classify.add_argument("--json", action="store_true", help="with --evaluate: one JSON object")
-    classify.set_defaults(run=run_classify)
-    imp = sub.add_parser("import", help="import a shipment list now and queue its resolution")
-    imp.add_argument("file")
-    imp.add_argument("--merchant", required=True, metavar="EMAIL")
-    imp.add_argument("--json", action="store_true")
-    imp.add_argument(
-        "--enqueue",
-        action="store_true",
-        help="store the file and queue its import for a worker (as the web upload does)",
-    )
-    imp.set_defaults(run=run_import)
-    ships = sub.add_parser("shipments", help="list a merchant's shipments")
-    ships.add_argument("--merchant", required=True, metavar="EMAIL")
-    ships.add_argument("--status", metavar="KEY")
-    ships.add_argument("--json", action="store_true")
-    ships.set_defaults(run=run_shipments)
-    report = sub.add_parser("report", help="write a report file, the same as the web download")
-    report.add_argument("--merchant", required=True, metavar="EMAIL")
-    report.add_argument("--preset", choices=["exceptions"])
-    report.add_argument("--status", nargs="+", metavar="KEY", default=[])
-    report.add_argument("--format", required=True, choices=["csv", "xlsx"])
-    report.add_argument("-o", "--output", required=True, metavar="FILE")
-    report.set_defaults(run=run_report)
+from webapp.cli_common import check_statuses, merchant_by_email
+from webapp.cli_rules import evaluate_corpus
 
 
-def _lines(args_list):
-    return args_list if args_list else (line.rstrip("\n") for line in sys.stdin)
+class ManyValuesOption(click.Option):
+    """An option that takes every value up to the next option: `--status alert returned`.
+
+    Repeating it (`--status alert --status returned`) adds to the same list.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["multiple"] = True
+        super().__init__(*args, **kwargs)
+
+    def add_to_parser(self, parser, ctx):
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:  # click has no variable-length option: wrap its parser's handler
+            handler = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if handler is not None:
+                take_one = handler.process
+
+                def take_all(value, state, take_one=take_one):
+                    take_one(value, state)
+                    while state.rargs and not state.rargs[0].startswith("-"):
+                        take_one(state.rargs.pop(0), state)
+
+                handler.process = take_all
 
 
-def run_detect(args):
-    """One JSON object per input number, in input order."""
-    from jobs.tracking.carriers import detect
+@click.command(short_help="identify carriers of numbers (JSON lines)")
+@click.argument("numbers", nargs=-1, metavar="[NUMBER]...")
+def detect(numbers):
+    """Identify the carrier of each tracking NUMBER: one JSON object per number, in input order.
 
-    for raw in _lines(args.numbers):
-        print(json.dumps(detect(raw).to_json(), ensure_ascii=False))
+    The numbers come as arguments, or one per line on stdin when there is none.
+    """
+    from jobs.tracking.carriers import detect as detect_number
+
+    for raw in numbers or (line.rstrip("\n") for line in sys.stdin):
+        print(json.dumps(detect_number(raw).to_json(), ensure_ascii=False))
 
 
-def run_classify(args):
-    """One verdict per JSON line in; with --evaluate, the corpus accuracy report."""
+@click.command(short_help="classify parcels from JSON lines")
+@click.argument("file", default="-", metavar="[FILE|-]")
+@click.option(
+    "--evaluate", is_flag=True, help="print accuracy on the corpus (held-out sources) instead"
+)
+@click.option("--corpus", metavar="DIR", help="with --evaluate: corpus folder (config/corpus)")
+@click.option("--folds", type=int, metavar="N", help="with --evaluate: hold out N source groups")
+@click.option(
+    "--errors", type=int, default=0, metavar="N", help="with --evaluate: show N misses each"
+)
+@click.option("--json", "as_json", is_flag=True, help="with --evaluate: one JSON object")
+def classify(file, evaluate, corpus, folds, errors, as_json):
+    """Classify parcels: one JSON object per line in (FILE, or stdin when - or absent), one
+    verdict out per line ({"status", "reason", "explanation", "action"}).
+    """
     from jobs.tracking.classify import classify_lines
-    from webapp.cli import UserError
 
-    if args.evaluate:
-        from webapp.cli_rules import run_evaluate
-
-        return run_evaluate(args)
-
+    if evaluate:
+        return evaluate_corpus(corpus, folds, errors, as_json)
     try:
-        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
     except OSError as error:
-        raise UserError(f"cannot read {args.file}: {error.strerror}.") from None
+        raise click.ClickException(f"cannot read {file}: {error.strerror}.") from None
     with stream:
         for verdict in classify_lines(stream):
             print(json.dumps(verdict, ensure_ascii=False))
 
 
-def _merchant(email):
-    from jobs.store.models import Merchant
-    from webapp.cli import UserError, setup
-
-    setup()
-    merchant = Merchant.get_or_none(Merchant.email == email.strip().lower())
-    if merchant is None:
-        raise UserError(f"no merchant with the email {email}.")
-    return merchant
-
-
-def run_import(args):
-    """Store the file under PARCELDESK_HOME, import it now, queue its resolution."""
+@click.command("import", short_help="import a shipment list now and queue its resolution")
+@click.argument("file")
+@click.option("--merchant", required=True, metavar="EMAIL", help="the account it belongs to")
+@click.option("--json", "as_json", is_flag=True, help="print the summary as one JSON object")
+@click.option(
+    "--enqueue",
+    is_flag=True,
+    help="store the file and queue its import for a worker (as the web upload does)",
+)
+def import_file(file, merchant, as_json, enqueue):
+    """Store FILE (CSV or XLSX) under PARCELDESK_HOME, import it now and queue the resolution of
+    its numbers. Exit status 0 when the file was accepted (rejected rows included), 2 when the
+    whole file was refused (nothing stored).
+    """
     from jobs import storage
     from jobs.files.parsing import FileRefused, open_table
     from jobs.imports import import_upload
     from jobs.queues import enqueue_import, redis_connection
     from jobs.runtime import setup
     from jobs.store.models import Upload, db
-    from webapp.cli import UserError
 
-    merchant = _merchant(args.merchant)
-    source = Path(args.file)
+    account = merchant_by_email(merchant)
+    source = Path(file)
     if not source.is_file():
-        raise UserError(f"no file at {source}.")
+        raise click.ClickException(f"no file at {source}.")
     settings = setup()
     try:  # a file refused as a whole stores nothing, not even an upload record
         open_table(source, source.name, settings["MAX_UPLOAD_MB"] << 20)
     except FileRefused as refused:
-        return _print_summary(args, None, str(refused))
+        return _print_summary(as_json, None, str(refused))
     with db.atomic():
-        upload = Upload.create(merchant=merchant, filename=source.name[:255])
+        upload = Upload.create(merchant=account, filename=source.name[:255])
         storage.store_file(upload.id, source, settings)
-    if args.enqueue:  # exactly as the web upload: a worker on any host imports it
+    if enqueue:  # exactly as the web upload: a worker on any host imports it
         enqueue_import(redis_connection(settings), upload.id)
-        if args.json:
+        if as_json:
             print(json.dumps({"upload_id": upload.id}))
         else:
             print(f"Upload {upload.id} stored; its import is queued.")
         return 0
     import_upload(upload.id)
     upload = Upload.get_by_id(upload.id)
-    return _print_summary(args, upload, upload.error)
+    return _print_summary(as_json, upload, upload.error)
 
 
-def _print_summary(args, upload, error):
+def _print_summary(as_json, upload, error):
     """The contract's summary (JSON or a sentence); exit 2 when the whole file was refused."""
     from jobs.store.models import RowError
 
@@ -135,7 +136,7 @@ def _print_summary(args, upload, error):
         "rejected": rejected,
         "error": error,
     }
-    if args.json:
+    if as_json:
         print(json.dumps(summary, ensure_ascii=False))
     elif error:
         print(f"parceldesk: {error}", file=sys.stderr)
@@ -147,23 +148,27 @@ def _print_summary(args, upload, error):
     return 2 if error else 0
 
 
-def run_shipments(args):
-    """List the merchant's shipments, newest first."""
+@click.command(short_help="list a merchant's shipments")
+@click.option("--merchant", required=True, metavar="EMAIL", help="the account to list")
+@click.option("--status", metavar="KEY", help="only shipments with this status (e.g. alert)")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="one JSON object per shipment with every stored field, instead of a table",
+)
+def shipments(merchant, status, as_json):
+    """List the merchant's shipments, oldest first."""
     from jobs.store.grid_query import merchant_shipments
     from jobs.store.models import Shipment
-    from jobs.tracking.classify import STATUSES
-    from webapp.cli import UserError
 
-    merchant = _merchant(args.merchant)
-    rows = merchant_shipments(merchant.id).order_by(Shipment.id)
-    if args.status:
-        if args.status not in dict(STATUSES):
-            raise UserError(
-                f"unknown status {args.status}; use one of {', '.join(k for k, _ in STATUSES)}."
-            )
-        rows = rows.where(Shipment.status == args.status)
+    account = merchant_by_email(merchant)
+    rows = merchant_shipments(account.id).order_by(Shipment.id)
+    if status:
+        check_statuses([status])
+        rows = rows.where(Shipment.status == status)
     for s in rows.iterator():
-        if args.json:
+        if as_json:
             print(json.dumps(_shipment_json(s), ensure_ascii=False))
         else:
             print(
@@ -172,32 +177,48 @@ def run_shipments(args):
             )
 
 
-def run_report(args):
-    """Write the merchant's report (a preset, or one or more status tabs) to a file."""
+@click.command(short_help="write a report file, the same as the web download")
+@click.option("--merchant", required=True, metavar="EMAIL", help="the account to report on")
+@click.option(
+    "--preset", type=click.Choice(["exceptions"]), help="a preset report instead of --status"
+)
+@click.option(
+    "--status",
+    "statuses",
+    cls=ManyValuesOption,
+    metavar="KEY...",
+    help="only these statuses, one or more (--status alert returned); default: all",
+)
+@click.option(
+    "--format", "fmt", required=True, type=click.Choice(["csv", "xlsx"]), help="file format"
+)
+@click.option("-o", "--output", required=True, metavar="FILE", help="the file to write")
+def report(merchant, preset, statuses, fmt, output):
+    """Write the merchant's report (a preset, or one or more status tabs) to a file: the same
+    rows and columns as the report the web page downloads.
+    """
     from jobs.reports import report_query, report_rows, write_report
     from jobs.store.grid_query import GridFilter
     from jobs.store.models import Shipment
-    from jobs.tracking.classify import STATUSES
-    from webapp.cli import UserError
 
-    merchant = _merchant(args.merchant)
-    unknown = [key for key in args.status if key not in dict(STATUSES)]
-    if unknown:
-        raise UserError(
-            f"unknown status {unknown[0]}; use one of {', '.join(k for k, _ in STATUSES)}."
-        )
-    if args.preset and args.status:
-        raise UserError("give either --preset or --status, not both.")
+    account = merchant_by_email(merchant)
+    statuses = list(statuses)
+    check_statuses(statuses)
+    if preset and statuses:
+        raise click.ClickException("give either --preset or --status, not both.")
     # One status is exactly that grid tab; several are the All tab narrowed to them.
-    grid = GridFilter.from_args({"status": args.status[0]} if len(args.status) == 1 else {})
-    query = report_query(merchant.id, args.preset, grid)
-    if len(args.status) > 1:
-        query = query.where(Shipment.status.in_(args.status))
+    grid = GridFilter.from_args({"status": statuses[0]} if len(statuses) == 1 else {})
+    query = report_query(account.id, preset, grid)
+    if len(statuses) > 1:
+        query = query.where(Shipment.status.in_(statuses))
     try:
-        count = write_report(report_rows(query), args.format, args.output)
+        count = write_report(report_rows(query), fmt, output)
     except OSError as error:
-        raise UserError(f"cannot write {args.output}: {error.strerror}.") from None
-    print(f"{count} shipments written to {args.output}.", file=sys.stderr)
+        raise click.ClickException(f"cannot write {output}: {error.strerror}.") from None
+    print(f"{count} shipments written to {output}.", file=sys.stderr)
+
+
+COMMANDS = [detect, classify, import_file, shipments, report]
 
 
 def _iso(value):

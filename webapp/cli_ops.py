@@ -3,45 +3,34 @@
 import json
 import sys
 
-from peewee import PostgresqlDatabase, sort_models
+import click
+from peewee import sort_models
 
 CHUNK = 5000
 
 
-def add_commands(sub):
-    """Register the operations commands on the `parceldesk` sub-parser."""
-    mig = sub.add_parser(
-        "migrate",
-        help="apply pending schema migrations",
-        description="Apply the schema migrations the database lacks, each once and in order"
-        " (several at once wait for each other), and print what was applied.",
-    )
-    mig.add_argument(
-        "--json", action="store_true", help='one JSON object: {"applied": [...], "version": N}'
-    )
-    mig.set_defaults(run=run_migrate)
-    copy = sub.add_parser("copy-database", help="copy every table into an empty database")
-    copy.add_argument("--from", dest="source", required=True, metavar="URL")
-    copy.add_argument("--to", dest="target", required=True, metavar="URL")
-    copy.add_argument("--chunk", type=int, default=CHUNK, help=f"rows per insert ({CHUNK})")
-    copy.set_defaults(run=run_copy_database)
-
-
-def run_migrate(args):
-    """Open the database of the settings, migrate it, and say what was applied."""
+@click.command(short_help="apply pending schema migrations")
+@click.option(
+    "--json", "as_json", is_flag=True, help='one JSON object: {"applied": [...], "version": N}'
+)
+def migrate(as_json):
+    """Apply the schema migrations the database lacks, each once and in order (several at once
+    wait for each other), and print what was applied.
+    """
     from config import settings as settings_module
     from jobs import runtime
     from jobs.store.database import open_database
-    from jobs.store.migrations import applied_versions, check_models, migrate
+    from jobs.store.migrations import applied_versions, check_models
+    from jobs.store.migrations import migrate as apply_migrations
 
     settings = settings_module.load()
     runtime.configure(settings)
     database = open_database(settings["DATABASE_URL"], pool_size=1)
-    applied = migrate()
+    applied = apply_migrations()
     check_models()
     version = max(applied_versions(), default=0)
     database.close()
-    if args.json:
+    if as_json:
         steps = [{"version": step.version, "name": step.name} for step in applied]
         print(json.dumps({"applied": steps, "version": version}))
         return
@@ -50,19 +39,29 @@ def run_migrate(args):
     print(f"schema at version {version}" + ("" if applied else " (nothing to apply)"))
 
 
-def run_copy_database(args):
-    """Copy, then print one JSON object with the rows copied per table."""
-    from webapp.cli import UserError
-
+@click.command("copy-database", short_help="copy every table into an empty database")
+@click.option(
+    "--from", "source", required=True, metavar="URL", help="the database to copy (sqlite:///…)"
+)
+@click.option("--to", "target", required=True, metavar="URL", help="the empty database to fill")
+@click.option("--chunk", type=int, default=CHUNK, metavar="N", help="rows per insert")
+def copy_database_command(source, target, chunk):
+    """Copy every table of one database into an empty one (SQLite to PostgreSQL, say), both
+    migrated to this version first, in one transaction; print the rows copied per table as JSON.
+    """
     try:
-        counts = copy_database(args.source, args.target, args.chunk)
+        counts = copy_database(source, target, chunk)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise click.ClickException(str(error)) from None
     print(json.dumps(counts))
+
+
+COMMANDS = [migrate, copy_database_command]
 
 
 def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
     """Copy every table of `source_url` into the empty `target_url` in id order; rows per table."""
+    from jobs.store.database import is_postgres
     from jobs.store.models import MODELS, db
 
     source = _open_current(source_url)
@@ -77,7 +76,7 @@ def copy_database(source_url: str, target_url: str, chunk: int = CHUNK) -> dict:
         for model in models:
             counts[model._meta.table_name] = _copy_table(model, source, target, chunk)
             print(f"copied {model._meta.table_name}", file=sys.stderr, flush=True)
-        if isinstance(target, PostgresqlDatabase):
+        if is_postgres(target):
             _reset_sequences(models, target)
     for database in (source, target):
         database.close()

@@ -3,60 +3,47 @@
 import json
 import sys
 
+import click
 
-def run_evaluate(args):
+from webapp.cli_common import merchant_by_email, setup
+
+
+def evaluate_corpus(corpus, folds, errors, as_json):
     """Print leave-one-source-out accuracy of rules only and rules+model on the corpus."""
     from jobs.tracking.corpus import load_histories, load_texts
     from jobs.tracking.evaluate import evaluate, format_report
-    from webapp.cli import UserError
 
-    if not load_texts(args.corpus) and not load_histories(args.corpus):
-        raise UserError(f"no corpus in {args.corpus or 'config/corpus'} (events/*.jsonl).")
-    report = evaluate(args.corpus, folds=args.folds)
-    if args.json:
+    if not load_texts(corpus) and not load_histories(corpus):
+        raise click.ClickException(f"no corpus in {corpus or 'config/corpus'} (events/*.jsonl).")
+    report = evaluate(corpus, folds=folds)
+    if as_json:
         figures = {
             mode: {kind: tally.as_dict() for kind, tally in kinds.items()}
             for mode, kinds in report.items()
         }
         print(json.dumps(figures, ensure_ascii=False))
     else:
-        print(format_report(report, args.errors))
+        print(format_report(report, errors))
     sys.stdout.flush()
 
 
 PROMOTED_PRIORITY = 90  # an operator's promoted rule beats the shipped tables
 
 
-def add_commands(sub):
-    """Register `reclassify` and `merchant-rules` on the `parceldesk` sub-parser."""
-    again = sub.add_parser("reclassify", help="reclassify stored shipments from stored events")
-    again.add_argument("--merchant", metavar="EMAIL")
-    again.add_argument(
-        "--background", action="store_true", help="queue it for the workers instead of now"
-    )
-    again.set_defaults(run=run_reclassify)
-    rules = sub.add_parser("merchant-rules", help="list merchants' taught rules, or promote one")
-    rules.add_argument("--merchant", metavar="EMAIL")
-    rules.add_argument("--promote", type=int, metavar="ID", help="copy rule ID into phrases.json")
-    rules.add_argument("--rules-file", metavar="FILE", help="rule file to promote into")
-    rules.set_defaults(run=run_merchant_rules)
-
-
 def _merchant_id(email):
-    if not email:
-        return None
-    from webapp.cli_data import _merchant
-
-    return _merchant(email).id
+    return merchant_by_email(email).id if email else None
 
 
-def run_reclassify(args):
-    """Reclassify now (progress on stderr, a JSON summary on stdout), or queue the job."""
-    from webapp.cli import setup
-
+@click.command(short_help="reclassify stored shipments from stored events")
+@click.option("--merchant", metavar="EMAIL", help="only this account's shipments (default: all)")
+@click.option("--background", is_flag=True, help="queue it for the workers instead of now")
+def reclassify(merchant, background):
+    """Reclassify stored shipments from their stored events (after a rule change): now, with
+    progress on stderr and a JSON summary on stdout, or queued with --background.
+    """
     setup()
-    merchant_id = _merchant_id(args.merchant)
-    if args.background:
+    merchant_id = _merchant_id(merchant)
+    if background:
         from config import settings as settings_module
         from jobs.queues import enqueue_reclassify, redis_connection
 
@@ -70,22 +57,33 @@ def run_reclassify(args):
     print(json.dumps(reclassify_shipments(merchant_id, "operator request")))
 
 
-def run_merchant_rules(args):
-    """One JSON object per taught rule; with --promote, copy that rule into the rule file."""
+@click.command("merchant-rules", short_help="list merchants' taught rules, or promote one")
+@click.option("--merchant", metavar="EMAIL", help="only this account's rules (default: all)")
+@click.option(
+    "--promote", type=int, metavar="ID", help="copy rule ID into the rule file (phrases.json)"
+)
+@click.option(
+    "--rules-file",
+    metavar="FILE",
+    help="rule file to promote into (default: config/phrases.json)",
+)
+def merchant_rules(merchant, promote, rules_file):
+    """One JSON object per rule merchants taught; with --promote, copy that rule's wording into
+    the shipped rule file so every merchant gets it.
+    """
     from jobs.store.models import Merchant, MerchantRule, utcnow
-    from webapp.cli import UserError, setup
 
     setup()
-    if args.promote is not None:
-        rule = MerchantRule.get_or_none(MerchantRule.id == args.promote)
+    if promote is not None:
+        rule = MerchantRule.get_or_none(MerchantRule.id == promote)
         if rule is None:
-            raise UserError(f"no merchant rule with the id {args.promote}.")
-        promote(rule, args.rules_file)
+            raise click.ClickException(f"no merchant rule with the id {promote}.")
+        promote_rule(rule, rules_file)
         MerchantRule.update(promoted_at=utcnow()).where(MerchantRule.id == rule.id).execute()
         print(json.dumps({"promoted": rule.id, "phrase": rule.sample}, ensure_ascii=False))
         return
     query = MerchantRule.select(MerchantRule, Merchant).join(Merchant).order_by(MerchantRule.id)
-    merchant_id = _merchant_id(args.merchant)
+    merchant_id = _merchant_id(merchant)
     if merchant_id is not None:
         query = query.where(MerchantRule.merchant == merchant_id)
     for rule in query:
@@ -100,7 +98,10 @@ def run_merchant_rules(args):
         print(json.dumps(row, ensure_ascii=False))
 
 
-def promote(rule, rules_file=None) -> None:
+COMMANDS = [reclassify, merchant_rules]
+
+
+def promote_rule(rule, rules_file=None) -> None:
     """Add the rule's wording to the instance's phrases.json, in an operator-promoted group."""
     from pathlib import Path
 

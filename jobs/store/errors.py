@@ -1,5 +1,5 @@
-"""Exceptions shared by the command line and the modules it drives."""
+"""Mistakes the person running Parceldesk must put right, raised below the command line."""
 
 
 class UserError(Exception):
-    """A mistake of the person at the terminal: one sentence to stderr, exit status 1."""
+    """One sentence for the person at the terminal; `parceldesk` prints it and exits with 1."""

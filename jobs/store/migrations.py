@@ -40,7 +40,10 @@ LOCK_WAIT_SECONDS = 600  # how long a SQLite migrator waits for another one's st
 
 
 class SchemaNotCurrent(UserError):
-    """The database lacks steps this code needs, and this process may not apply them."""
+    """The database lacks steps this code needs, and this process may not apply them.
+
+    A command prints it as one sentence (exit status 1); the web app refuses to start with it.
+    """
 
 
 class SchemaMigration(Model):

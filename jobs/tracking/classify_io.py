@@ -1,7 +1,6 @@
 """Parsing of `parceldesk classify` input lines into classify() arguments, with clear errors."""
 
 import json
-import sys
 from datetime import UTC, datetime
 
 from jobs.tracking.events import Event
@@ -62,24 +61,3 @@ def parse_parcel(line: str, default_now: datetime) -> tuple[dict, dict]:
     for key in _TIMES:
         kwargs[key] = parse_time(parcel[key], key) if parcel.get(key) else None
     return parcel, kwargs
-
-
-def main(argv=None) -> int:
-    """Run `classify [FILE|-]`: JSON lines in, JSON lines out (usable before the CLI wires it)."""
-    from jobs.tracking.classify import classify_lines
-
-    args = sys.argv[1:] if argv is None else argv
-    source = args[0] if args else "-"
-    try:
-        stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
-    except OSError as exc:
-        print(f"cannot read {source}: {exc.strerror}", file=sys.stderr)
-        return 2
-    with stream:
-        for result in classify_lines(stream):
-            print(json.dumps(result, ensure_ascii=False), flush=False)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
