@@ -98,7 +98,6 @@ def load(overrides=None, environ=None):
     return settings
 
 
-
 _active: dict | None = None
 
 
@@ -113,6 +112,7 @@ def use(settings: dict) -> dict:
 def active() -> dict:
     """The process's settings object; loaded from the environment on first use outside an app."""
     return _active if _active is not None else use(load())
+
 
 def _stored_secret(home: Path) -> str:
     """Generate the secret key once and keep it, so sessions survive restarts.

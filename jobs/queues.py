@@ -164,7 +164,6 @@ def enqueue_push(connection: Redis, merchant_id: int, provider: str, item: dict,
     """Queue a verified provider push; the same push (same body) is queued only once."""
     from rq.job import Job
 
-
     job_id = f"push-{provider}-{merchant_id}-{push_id}"
     if Job.exists(job_id, connection=connection):
         return None  # a provider retrying a push we already hold

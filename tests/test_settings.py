@@ -51,8 +51,14 @@ def test_secret_key_is_whole_for_many_processes_starting_at_once(tmp_path):
     env = {"PARCELDESK_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
     root = settings.Path(settings.__file__).resolve().parents[1]
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], cwd=root, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(6)
     ]
     try:

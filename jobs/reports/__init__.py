@@ -75,8 +75,6 @@ def report_rows(query, now: datetime | None = None, zone: str | None = None) -> 
         yield row
 
 
-
-
 def _local(moment: datetime, zone: str) -> datetime:
     from datetime import UTC
     from zoneinfo import ZoneInfo

@@ -15,10 +15,10 @@ SQLITE_PRAGMAS = {
 }
 
 
-
 def is_postgres(database=None) -> bool:
     """Whether `database` (default: the open one) is PostgreSQL; the one place that asks."""
     return isinstance(database if database is not None else db.obj, PostgresqlDatabase)
+
 
 def open_database(url: str, pool_size: int = 10, stale_timeout: int = 300):
     """Bind the models to the database at `url` (sqlite:///path or postgresql://...).

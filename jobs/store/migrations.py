@@ -65,7 +65,6 @@ class Step:
     sqlite_foreign_keys_off: bool = False  # a SQLite table rebuild (its 12-step procedure)
 
 
-
 # Building blocks of steps ----------------------------------------------------------------
 
 

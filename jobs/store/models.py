@@ -91,7 +91,6 @@ class LoginFailure(BaseModel):
 
 
 class Upload(BaseModel):
-
     merchant = ForeignKeyField(Merchant, backref="uploads", on_delete="CASCADE")
     filename = CharField(max_length=255)
     stored_path = CharField(max_length=1024, default="")

@@ -187,5 +187,3 @@ def set_timezone():
     else:
         flash("That is not a timezone we know; pick one from the list, e.g. Europe/London.")
     return redirect(url_for("account.index") + "#timezone", 303)
-
-

@@ -300,5 +300,3 @@ def _progress(upload):
         "running": not finished,
         "shown_limit": ROW_ERRORS_SHOWN,
     }
-
-
