@@ -15,6 +15,9 @@ from jobs.store.models import db
 from webapp import create_app
 
 PASSWORD = "correct horse battery"
+# Code that loads settings outside an app (a job's runtime, a CLI command) must never create the
+# default ./instance (a secret key, a database) inside the checkout the tests run from.
+os.environ.setdefault("PARCELDESK_HOME", tempfile.mkdtemp(prefix="parceldesk-tests-"))
 
 # Hypothesis' per-example deadline and its "too slow" health check measure wall-clock time, so
 # on a loaded machine they fail correct tests; what these tests assert is never their speed.
