@@ -143,13 +143,18 @@ def _summary(samples):
             "max_ms": round(ordered[-1], 1), "n": len(ordered)}  # fmt: skip
 
 
-def run_engine(url: str, rows: int) -> dict:
-    """Import (unless the SQLite file has the rows already), then time every kind of search."""
+def run_engine(url: str, rows: int, reuse: bool = False) -> dict:
+    """Import (unless the database has the rows already), then time every kind of search.
+
+    A PostgreSQL database is emptied first unless `reuse` (--reuse) says to keep its rows.
+    """
     import bench.bench_grid as grid_bench
-    from bench.workers import instance
+    from bench import workers
     from webapp.models import Merchant, db
 
-    with instance(url, MAX_UPLOAD_MB=4096) as (_, env):
+    if reuse and url.startswith("postgres"):
+        workers._empty_postgresql = lambda url: None
+    with workers.instance(url, MAX_UPLOAD_MB=4096) as (_, env):
         imported = load(rows)
         grid_bench.MERCHANT = Merchant.get(Merchant.email == "search@example.com").id
         client = grid_bench._client(url, env["PARCELDESK_HOME"])
@@ -158,7 +163,7 @@ def run_engine(url: str, rows: int) -> dict:
     return {"rows": rows, "import_seconds": round(imported, 1), "searches": figures}
 
 
-def main(rows: int = 1_000_000, engines=("sqlite", "postgresql")) -> dict:
+def main(rows: int = 1_000_000, engines=("sqlite", "postgresql"), reuse=False) -> dict:
     """Import and time the searches on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
     DATA.mkdir(exist_ok=True)
     results = {}
@@ -166,7 +171,7 @@ def main(rows: int = 1_000_000, engines=("sqlite", "postgresql")) -> dict:
         results["sqlite"] = run_engine(f"sqlite:///{DATA / f'search-{rows}.db'}", rows)
         _print({"sqlite": results["sqlite"]})
     if "postgresql" in engines and os.environ.get("TEST_DATABASE_URL"):
-        results["postgresql"] = run_engine(os.environ["TEST_DATABASE_URL"], rows)
+        results["postgresql"] = run_engine(os.environ["TEST_DATABASE_URL"], rows, reuse)
         _print({"postgresql": results["postgresql"]})
     return results
 
@@ -187,5 +192,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--engine", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--reuse", action="store_true", help="keep PostgreSQL's imported rows")
     arguments = parser.parse_args()
-    main(arguments.rows, arguments.engine or ("sqlite", "postgresql"))
+    main(arguments.rows, arguments.engine or ("sqlite", "postgresql"), arguments.reuse)

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from dataclasses import dataclass
 
 from flask import g, has_request_context
 from peewee import OP, SQL, DatabaseError, Expression, NodeList, PostgresqlDatabase, Value
@@ -13,9 +14,16 @@ log = logging.getLogger(__name__)
 FTS_TABLE = "shipment_search"
 COLUMNS = ("tracking_number", "order_id", "order_ids", "customer_name", "email")
 TRIGRAM = 3  # a trigram index can only answer terms of at least three characters
-# With this many matches (a tenth of a percent of a million rows) a page of 50 comes within
-# about 50,000 rows of the grid's order, while sorting every match costs more as they grow.
-WALK_AFTER = 1000
+# Up to this many matches are fetched by id and sorted (a few ms at 5,000); with more (half
+# a percent of a million rows) a page of 50 comes within about 10,000 rows of the grid's
+# order. More than grid_counts.COUNT_CAP, so that a walk's counts are known without a read.
+WALK_AFTER = 5000
+# A common term is confirmed among the merchant's own rows up to this many: grid_counts.COUNT_CAP,
+# so that the counts of a walk are known ("1,000+") without reading a row.
+VERIFY = 1000
+# Up to this many ids are read and sorted; more are tested while walking the grid's order.
+SORT_MAX = 1000
+WINDOW = 12  # a longer term is looked up by its first 12 characters, then tested whole
 SAMPLE, SAMPLE_HITS = 20_000, 20  # the same tenth of a percent, for terms too short for it
 # An account this small is searched by testing its own rows: the trigram index holds every
 # merchant's rows, and a term common elsewhere ("SBX") costs a walk through all their matches.
@@ -136,32 +144,105 @@ def substring_condition(q: str, number: str):
 def many_matches(q: str, number: str, merchant_id: int) -> bool:
     """Whether walking the grid's order, testing each row, finds a page sooner than sorting.
 
-    PostgreSQL's planner weighs both from its estimates of ILIKE, so it always gets the choice.
-    SQLite's cannot: the FTS5 index counts the merchant's matches up to WALK_AFTER first.
+    The merchant's matches are looked up once, up to WALK_AFTER of them (see `look_up`).
     """
-    if is_postgres():
-        return True
-    key = f"many_matches {merchant_id} {q!r} {number!r}"
-    if has_request_context() and key in g:  # the page and its counts ask the same question
+    return look_up(q, number, merchant_id).many
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What one look-up of a term found among a merchant's rows.
+
+    `many`: walk the grid's order testing each row rather than sort the matches. `ids`: every
+    match, when they were found (fewer than WALK_AFTER); the page and the counts read those
+    rows by id instead of looking the term up again. `counted`: matches counted, at least.
+    """
+
+    many: bool
+    ids: tuple | None = None
+    counted: int = 0
+
+
+def look_up(q: str, number: str, merchant_id: int) -> Matches:
+    """The merchant's matches of a term, looked up once per request (page and counts share it)."""
+    key = f"look_up {merchant_id} {q!r} {number!r}"
+    if has_request_context() and key in g:
         return g.get(key)
-    found = _many_matches(q, number, merchant_id)
+    found = _look_up(q, number, merchant_id)
     if has_request_context():
         setattr(g, key, found)
     return found
 
 
-def _many_matches(q: str, number: str, merchant_id: int) -> bool:
+def _look_up(q: str, number: str, merchant_id: int) -> Matches:
     if _small_account(merchant_id):
-        return True
+        return Matches(many=True)  # its own rows, tested in the grid's order: a few ms
     if not _indexed(q, number):
-        return _common_in_sample(q, number, merchant_id)
+        return Matches(many=_common_in_sample(q, number, merchant_id))
+    if is_postgres():  # the GIN indexes serve ILIKE; the planner stops after VERIFY
+        query = Shipment.select(Shipment.id).where(
+            Shipment.merchant == merchant_id, like_condition(q, number)
+        )
+        ids = tuple(i for (i,) in query.limit(VERIFY + 1).tuples())
+        if len(ids) > VERIFY:
+            return Matches(many=True, counted=len(ids))
+        return Matches(many=False, ids=ids, counted=len(ids))
+    return _look_up_fts(q, number, merchant_id)
+
+
+def _look_up_fts(q: str, number: str, merchant_id: int) -> Matches:
+    """FTS5: row ids straight from the index, the merchant checked only where it matters.
+
+    Reading a match's row (for its merchant) costs twenty times more than finding it, so a
+    term with fewer than WALK_AFTER matches in the index keeps their ids as they are: the
+    page and the counts read them with `merchant_id = ?` anyway. A longer term is looked up
+    by its first WINDOW characters (a phrase of many trigrams common in every row, such as
+    "@gmail.com", costs more than it narrows), and those candidates are tested whole.
+    """
+    if max(len(q), len(number)) > WINDOW:
+        candidates = _fts_ids(_fts_query(q[:WINDOW], number[:WINDOW]), WALK_AFTER)
+        if len(candidates) < WALK_AFTER:
+            ids = _verified(candidates, merchant_id, like_condition(q, number))
+            return Matches(many=False, ids=ids, counted=len(ids))
+    match = _fts_query(q, number)
+    candidates = _fts_ids(match, WALK_AFTER)
+    if len(candidates) < WALK_AFTER:
+        return Matches(many=False, ids=candidates)  # any merchant's: not counted
+    # Common in the index: common for this merchant too, or only for others (then sorted).
     sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
-        f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? "
-        f"LIMIT {WALK_AFTER})"
+        f"SELECT shipment.id FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
+        f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? LIMIT ?"
     )
-    found = db.execute_sql(sql, (_fts_query(q, number), merchant_id)).fetchone()[0]
-    return found >= WALK_AFTER
+    mine = [i for (i,) in db.execute_sql(sql, (match, merchant_id, VERIFY + 1))]
+    if len(mine) > VERIFY:
+        return Matches(many=True, counted=len(mine))
+    return Matches(many=False, ids=tuple(mine), counted=len(mine))
+
+
+def _fts_ids(match: str, limit: int) -> tuple:
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?"
+    return tuple(i for (i,) in db.execute_sql(sql, (match, limit)))
+
+
+def _verified(candidates: tuple, merchant_id: int, condition) -> tuple:
+    """The candidates that are the merchant's and meet `condition`."""
+    rows = Shipment.select(Shipment.id).where(
+        ids_condition(candidates), Shipment.merchant == merchant_id, condition
+    )
+    return tuple(i for (i,) in rows.tuples())
+
+
+def ids_condition(ids, walk: bool = False):
+    """`id IN (…)` written out: row ids from the index, integers, as one literal list.
+
+    With `walk`, the id is written `+id` so that no index answers the test: SQLite then walks
+    the grid's order and tests each id against the list (an index-only read of each entry)
+    instead of reading every listed row and sorting them all.
+    """
+    listed = SQL("(" + (",".join(str(int(i)) for i in ids) or "NULL") + ")")
+    if walk:
+        return Expression(NodeList((SQL("+"), Shipment.id), glue=""), OP.IN, listed)
+    return Shipment.id.in_(listed)
 
 
 def _small_account(merchant_id: int) -> bool:
@@ -187,6 +268,8 @@ def _indexed(q: str, number: str) -> bool:
 
 
 def _fts_query(q: str, number: str) -> str:
+    if number.lower() == q.lower():  # one phrase (the index ignores case): half the work
+        return _fts_phrase(q)
     return (
         f"tracking_number : {_fts_phrase(number)} OR "
         f"{{order_id order_ids customer_name email}} : {_fts_phrase(q)}"
