@@ -308,3 +308,29 @@ def test_a_walks_counts_are_capped_where_the_look_up_stops():
 
     assert search_index.VERIFY >= grid_counts.COUNT_CAP
     assert search_index.WALK_AFTER > search_index.VERIFY
+
+
+def test_a_common_terms_page_is_walked_in_the_grids_order(app, crowd, monkeypatch):
+    """Many matches: the page comes from the grid's index in order, testing rows as it goes,
+    never from every match read and sorted (PostgreSQL's trigram indexes would offer that)."""
+    monkeypatch.setattr("webapp.search_index.WALK_AFTER", 6)
+    monkeypatch.setattr("webapp.search_index.VERIFY", 5)
+    with app.test_request_context():
+        search_condition("smith", crowd)  # the look-up, outside the statements explained
+        with statements_run() as statements:
+            rows, _ = grid_page(crowd, GridFilter(q="smith"), 5)
+    assert len(rows) == 5
+    (page, *_) = [(s, p) for s, p in statements if "ORDER BY" in s and "LIKE" in s.upper()]
+    if is_postgres():
+        # Left only bitmap scans, the planner takes any index that answers the test (and then
+        # sorts every match): the walk's test must be one no trigram index answers.
+        db.execute_sql("SET enable_seqscan = off")
+        db.execute_sql("SET enable_indexscan = off")
+        with app.test_request_context():
+            test = Shipment.select(Shipment.id).where(search_condition("smith", crowd))
+            plan = _plan(*test.sql())
+        db.execute_sql("RESET enable_seqscan")
+        db.execute_sql("RESET enable_indexscan")
+        assert not any(name in plan for name in PG_INDEXES), plan
+    else:
+        assert "TEMP B-TREE" not in _plan(*page), _plan(*page)

@@ -169,8 +169,8 @@ def search_condition(q: str, merchant_id: int, walk: bool = False):
     if not q:
         return None
     found = look_up(q, number, merchant_id)
-    if found.many:
-        return like_condition(q, number)  # tested row by row while walking the grid's order
+    if found.many:  # tested row by row while walking the grid's order
+        return like_condition(q, number, walk=True)
     if found.ids is not None:  # every match, found through the trigram index: read by id
         return ids_condition(found.ids, walk=walk and len(found.ids) > search_index.SORT_MAX)
     # A short term, rare in a sample: one pass over the merchant's rows testing each, then
