@@ -334,3 +334,24 @@ def test_a_common_terms_page_is_walked_in_the_grids_order(app, crowd, monkeypatc
         assert not any(name in plan for name in PG_INDEXES), plan
     else:
         assert "TEMP B-TREE" not in _plan(*page), _plan(*page)
+
+
+def test_postgresql_looks_a_term_up_through_its_trigram_indexes(app, crowd):
+    """Whatever its histogram guesses of a word, the planner may not scan the table for it."""
+    if not is_postgres():
+        pytest.skip("SQLite's look-up reads the FTS5 table")
+    run, seen = db.obj.execute_sql, []
+
+    def record(sql, params=None, *args, **kwargs):
+        if "ILIKE" in sql:
+            seen.append(run("SHOW enable_seqscan").fetchone()[0])
+        return run(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = record
+    try:
+        with app.test_request_context():
+            search_condition("smith", crowd)
+    finally:
+        del db.obj.execute_sql
+    assert seen == ["off"]
+    assert db.execute_sql("SHOW enable_seqscan").fetchone()[0] == "on"  # for what follows

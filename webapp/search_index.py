@@ -179,15 +179,31 @@ def _look_up(q: str, number: str, merchant_id: int) -> Matches:
         return Matches(many=True)  # its own rows, tested in the grid's order: a few ms
     if not _indexed(q, number):
         return Matches(many=_common_in_sample(q, number, merchant_id))
-    if is_postgres():  # the GIN indexes serve ILIKE; the planner stops after VERIFY
+    if is_postgres():
         query = Shipment.select(Shipment.id).where(
             Shipment.merchant == merchant_id, like_condition(q, number)
         )
-        ids = tuple(i for (i,) in query.limit(VERIFY + 1).tuples())
+        ids = _through_trigram_indexes(query.limit(VERIFY + 1))
         if len(ids) > VERIFY:
             return Matches(many=True, counted=len(ids))
         return Matches(many=False, ids=ids, counted=len(ids))
     return _look_up_fts(q, number, merchant_id)
+
+
+def _through_trigram_indexes(query) -> tuple:
+    """Ids of `query` read through the GIN indexes, never by a scan of the table.
+
+    The planner's estimate of ILIKE comes from a 100-value histogram: for some common words
+    (a surname) it finds no sample and bets on the indexes, for others it finds a few and
+    scans the table until VERIFY matches (166 ms for "Roberts" at 1M rows, against 11 ms for
+    "Smith" through the indexes). The index path costs the same whatever the histogram says.
+    """
+    with db.atomic():
+        db.execute_sql("SET LOCAL enable_seqscan = off")
+        try:
+            return tuple(i for (i,) in query.tuples())
+        finally:
+            db.execute_sql("SET LOCAL enable_seqscan = on")
 
 
 def _look_up_fts(q: str, number: str, merchant_id: int) -> Matches:
