@@ -343,8 +343,9 @@ def test_postgresql_looks_a_term_up_through_its_trigram_indexes(app, crowd):
     run, seen = db.obj.execute_sql, []
 
     def record(sql, params=None, *args, **kwargs):
-        if "ILIKE" in sql:
-            seen.append(run("SHOW enable_seqscan").fetchone()[0])
+        if "ILIKE" in sql:  # its plan, as the planner makes it right then
+            plan = "\n".join(r[0] for r in run("EXPLAIN " + sql, params))
+            seen.append((run("SHOW enable_seqscan").fetchone()[0], plan))
         return run(sql, params, *args, **kwargs)
 
     db.obj.execute_sql = record
@@ -353,5 +354,6 @@ def test_postgresql_looks_a_term_up_through_its_trigram_indexes(app, crowd):
             search_condition("smith", crowd)
     finally:
         del db.obj.execute_sql
-    assert seen == ["off"]
+    ((seqscan, plan),) = seen
+    assert seqscan == "off" and any(name in plan for name in PG_INDEXES), plan
     assert db.execute_sql("SHOW enable_seqscan").fetchone()[0] == "on"  # for what follows
