@@ -129,10 +129,11 @@ def measure(client, kinds: dict, merchant: int) -> dict:
             assert response.status_code == 200, (q, response.status_code)
             assert b"took too long" not in response.data, q
             grid = GridFilter(q=q)
-            started = time.perf_counter()
-            grid_page(merchant, grid, 50)
-            view_counts(merchant, grid)
-            sql.append((time.perf_counter() - started) * 1000)
+            with client.application.test_request_context():  # one look-up, as in a request
+                started = time.perf_counter()
+                grid_page(merchant, grid, 50)
+                view_counts(merchant, grid)
+                sql.append((time.perf_counter() - started) * 1000)
         every += samples
         every_sql += sql
         figures[kind] = {**_summary(samples), "queries_p95_ms": _summary(sql)["p95_ms"]}

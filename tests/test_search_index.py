@@ -386,3 +386,24 @@ def test_postgresql_reads_a_word_in_most_rows_in_storage_order(app, crowd):
         del db.obj.execute_sql
     assert seen[0] == "on"  # the look-up: the planner's own way, not forced onto the indexes
     assert {r.tracking_number for r in rows} == {f"SM{n:04d}" for n in range(12)}
+
+
+def test_postgresql_grid_search_compiles_no_plan_and_starts_no_worker(app, crowd, merchant_client):
+    """JIT (15-20 ms) and parallel workers (5-10 ms) cost more than a grid request's reads."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's settings")
+    run, seen = db.obj.execute_sql, set()
+
+    def record(sql, params=None, *args, **kwargs):
+        if "ILIKE" in sql and not sql.startswith("EXPLAIN"):
+            jit = run("SHOW jit").fetchone()[0]
+            seen.add((jit, run("SHOW max_parallel_workers_per_gather").fetchone()[0]))
+        return run(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = record
+    try:
+        response = merchant_client.get("/shipments?q=smith", headers={"HX-Request": "true"})
+    finally:
+        del db.obj.execute_sql
+    assert response.status_code == 200 and "SM0001" in response.get_data(as_text=True)
+    assert seen == {("off", "0")}
