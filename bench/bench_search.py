@@ -1,8 +1,9 @@
 """Grid search on realistic data imported the way real imports are: p50/p95 server time.
 
-Run: .venv/bin/python -m bench.bench_search [--rows N]   (default 1,000,000)
+Run: .venv/bin/python -m bench.bench_search [--rows N] [--engine E] [--reuse]   (1,000,000)
 A shop export (bench/realistic.py) is imported by jobs.imports.import_upload into SQLite (kept
-under bench/data/ and reused) and, when TEST_DATABASE_URL is set, PostgreSQL; statuses are then
+under bench/data/ and reused) and, when TEST_DATABASE_URL is set, PostgreSQL (emptied first
+unless --reuse finds the export imported); statuses are then
 spread as checks would leave them. The search terms are what a person types, drawn from the
 stored rows: whole numbers, their last digits or a middle part, order ids with and without '#',
 names, surnames, emails and their start, common domains, and terms nothing matches. Each is
