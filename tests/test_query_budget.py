@@ -30,9 +30,9 @@ def runaway(app, monkeypatch):
     started = threading.Event()
     real = grid_query.search_condition
 
-    def search_condition(q, merchant):
+    def search_condition(q, merchant, *args):
         if q != "runaway":
-            return real(q, merchant)
+            return real(q, merchant, *args)
         started.set()
         return RUNAWAY
 

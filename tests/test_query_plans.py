@@ -28,6 +28,7 @@ from jobs.store.grid_query import (
     shipments_matching,
 )
 from jobs.store.models import Shipment, Upload, db
+from jobs.store.search_index import look_ups_remembered
 from tests.conftest import empty_postgres
 from webapp import create_app
 from webapp.overview_query import idle_bars, needs_action_bars, status_bars, transit_bars
@@ -69,6 +70,9 @@ SEARCHES = {
 ACCEPTED = {
     "search-substring": "a word inside names and emails has no index: one pass over the "
     "merchant's rows, documented in grid_query.search_condition",
+    "search-common-word": "PostgreSQL: a word its statistics put in a tenth of the rows is "
+    "counted to 1,001 by reading rows in storage order (search_index._dense)",
+    "search-common-word-deep": "the same look-up as search-common-word",
 }
 
 
@@ -86,6 +90,9 @@ def _cases() -> list[tuple[str, dict, bool]]:
     for name, args in SEARCHES.items():
         # The matches are found first, then sorted: a sort of a handful of rows is the plan.
         cases.append((name, {**args, "page": "first"}, False))
+    # A word in a tenth of the rows: its page is walked in the grid's order, never sorted.
+    cases.append(("search-common-word", {"q": "baker", "page": "first"}, True))
+    cases.append(("search-common-word-deep", {"q": "baker", "page": "deep"}, True))
     return cases
 
 
@@ -186,7 +193,7 @@ def _other(case: str, database, app) -> list:
         "overview-idle": lambda: idle_bars(MERCHANT, 7),
         "overview-transit": lambda: transit_bars(MERCHANT),
     }[case]
-    with app.test_request_context(), recording(database) as statements:
+    with app.test_request_context(), look_ups_remembered(), recording(database) as statements:
         run()
     return statements
 
@@ -234,7 +241,9 @@ def _check(engine: str, database, case: str, statements: list, ordered: bool):
     """Fail with the statement and its plan when a rule is broken (and not accepted)."""
     assert statements, f"{case}: no statement recorded"
     for sql, params in statements:
-        problems, plan = _problems(engine, database, sql, params, ordered)
+        # The exact number or order id shown first: a few rows found by equality, sorted.
+        exact = '"tracking_number" = ' in sql and "LIKE" not in sql.upper()
+        problems, plan = _problems(engine, database, sql, params, ordered and not exact)
         if os.environ.get("SHOW_PLANS"):
             print(f"\n== {engine} {case} {problems}\n{plan}")
         if case in ACCEPTED:

@@ -1,5 +1,7 @@
 """Substring search through the trigram indexes (FTS5 on SQLite, pg_trgm on PostgreSQL)."""
 
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +16,15 @@ from jobs.store.grid_query import (
 )
 from jobs.store.migrations import STEPS, baseline
 from jobs.store.models import Merchant, Shipment, db
-from jobs.store.search_index import PG_INDEXES, drop_search_index, is_postgres
+from jobs.store.search_index import (
+    PG_INDEXES,
+    drop_search_index,
+    is_postgres,
+    like_condition,
+    look_ups_remembered,
+)
 from tests.test_grid import add, merchant_id
+from webapp.shipments.counts import view_counts
 from webapp.shipments.paging import grid_page
 
 
@@ -38,6 +47,14 @@ def people(merchant_client):
     return me
 
 
+@pytest.fixture(params=["small", "big"])
+def account(request, monkeypatch):
+    """Searched as a small account (its own rows tested) and a big one (the trigram index)."""
+    if request.param == "big":
+        monkeypatch.setattr("jobs.store.search_index.SMALL_ACCOUNT", 0)
+    return request.param
+
+
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
@@ -55,13 +72,18 @@ def people(merchant_client):
         ("shop.test", {"1Z999AA10123456784"}),  # B's email matches too, and must not show
         ("z9", {"1Z999AA10123456784"}),  # two characters: the LIKE fallback
         ("b", {"LX123456785CN", "SBX0010000054321"}),  # one character
+        ("ann.archer@shop.test", {"1Z999AA10123456784"}),  # a long term, whole
+        ("ann.archer@shop.tesx", set()),  # its first characters match, the rest does not
+        ("1Z999AA10123456784", {"1Z999AA10123456784"}),  # a whole number
+        ("1Z999AA10123456780", set()),
+        ("1z999-aa10 123456784", {"1Z999AA10123456784"}),
         ('ann"', set()),  # a quote is a character, never query syntax
         ('"" OR *', set()),
         ("nobody", set()),
         ("9999999", set()),  # only merchant B's number holds it
     ],
 )
-def test_substring_search_finds_the_merchants_rows(app, people, q, expected):
+def test_substring_search_finds_the_merchants_rows(app, people, account, q, expected):
     assert found(people, q) == expected
 
 
@@ -101,20 +123,29 @@ def test_an_existing_database_gets_its_index_filled_once(app, people):
     assert found(people, "archer") == {"1Z999AA10123456784"}
 
 
-def test_the_search_uses_the_trigram_index(app, people, monkeypatch):
-    from jobs.store import search_index
-
-    monkeypatch.setattr(search_index, "SMALL_ACCOUNT", 0)  # as for a big account
-    query = Shipment.select(Shipment.id).where(search_condition("archer", people))
-    sql, params = query.sql()
+def _plan(sql, params) -> str:
     if is_postgres():
+        return "\n".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, params))
+    return "\n".join(r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_the_search_uses_the_trigram_index(app, people, monkeypatch):
+    """The term is looked up through the trigram index; the grid then reads its matches by id."""
+    monkeypatch.setattr("jobs.store.search_index.SMALL_ACCOUNT", 0)  # as for a big account
+    with statements_run() as statements:
+        condition = search_condition("archer", people)
+    (look_up,) = _searches(statements)
+    if is_postgres():  # its ILIKE test, which the GIN indexes answer (the planner chooses)
+        assert "ILIKE" in look_up[0]
         db.execute_sql("SET enable_seqscan = off")  # a tiny table would otherwise be scanned
-        plan = "\n".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, params))
+        plan = _plan(*Shipment.select(Shipment.id).where(like_condition("archer", "ARCHER")).sql())
         db.execute_sql("RESET enable_seqscan")
         assert any(name in plan for name in PG_INDEXES), plan
     else:
-        plan = "\n".join(r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        plan = _plan(*look_up)
         assert "VIRTUAL TABLE INDEX" in plan and "shipment_search" in plan, plan
+    plan = _plan(*Shipment.select(Shipment.id).where(condition).sql())
+    assert ("PRIMARY KEY" in plan or "shipment_pkey" in plan) and "SCAN t1" not in plan, plan
 
 
 def _substring_term(term: str) -> bool:
@@ -122,7 +153,7 @@ def _substring_term(term: str) -> bool:
     return bool(search_text(term))
 
 
-WORDS = st.text(alphabet="abcAB -.@#1%_\\", min_size=0, max_size=12)
+WORDS = st.text(alphabet="abcAB -.@#1%_\\", min_size=0, max_size=20)
 
 
 @settings(
@@ -131,7 +162,8 @@ WORDS = st.text(alphabet="abcAB -.@#1%_\\", min_size=0, max_size=12)
 @given(
     names=st.lists(WORDS, min_size=1, max_size=6), term=WORDS.map(str.strip).filter(_substring_term)
 )
-def test_the_index_agrees_with_a_plain_substring_test(app, merchant_client, names, term):
+def test_the_index_agrees_with_a_plain_substring_test(app, merchant_client, account, names,
+                                                      term):  # fmt: skip
     me = merchant_id()
     Shipment.delete().where(Shipment.merchant == me).execute()
     for n, name in enumerate(names):
@@ -144,11 +176,15 @@ def test_the_index_agrees_with_a_plain_substring_test(app, merchant_client, name
 
 
 @pytest.mark.parametrize("walk_after", [1, 10**6])  # common terms walk the grid's order
+@pytest.mark.parametrize("sort_max", [0, 10**6])  # found ids tested while walking, or sorted
 @pytest.mark.parametrize(("q", "expected"), [("archer", 2), ("shop.test", 1), ("b", 2), ("x%", 1)])
-def test_both_plans_find_the_same_rows_page_by_page(app, people, monkeypatch, walk_after, q,
+def test_both_plans_find_the_same_rows_page_by_page(app, people, account, monkeypatch,
+                                                    walk_after, sort_max, q,
                                                     expected):  # fmt: skip
     monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", walk_after)
+    monkeypatch.setattr("jobs.store.search_index.VERIFY", walk_after - 1)
     monkeypatch.setattr("jobs.store.search_index.SAMPLE_HITS", walk_after)
+    monkeypatch.setattr("jobs.store.search_index.SORT_MAX", sort_max)
     add(people, "X%", customer_name="Ann Archer")  # a literal % is only matched by itself
     for sort in SORTS:
         grid, seen = GridFilter(q=q, sort=sort), []
@@ -214,3 +250,167 @@ def test_an_index_without_the_order_ids_column_is_rebuilt(app, people):
     STEPS[-1].apply(db.obj)  # the migration step an upgraded instance runs
     assert found(people, "web-78") == {"LX123456785CN"}
     assert found(people, "archer") == {"1Z999AA10123456784"}
+
+
+@contextmanager
+def statements_run():
+    """(sql, params) of every statement the database runs inside the block."""
+    run, seen = db.obj.execute_sql, []
+
+    def record(sql, params=None, *args, **kwargs):
+        seen.append((sql, params))
+        return run(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = record
+    try:
+        yield seen
+    finally:
+        del db.obj.execute_sql
+
+
+def _searches(statements) -> list:
+    """The statements that look the term up (trigram index or a substring test of the rows)."""
+    looks = [(s, p) for s, p in statements if " MATCH " in s or "LIKE" in s.upper()]
+    return [(s, p) for s, p in looks if not s.startswith("EXPLAIN")]  # plans are not run
+
+
+@pytest.fixture
+def crowd(people, monkeypatch):
+    """Merchant A with twelve Smiths, searched as in a big account (thresholds scaled down)."""
+    monkeypatch.setattr("jobs.store.search_index.SMALL_ACCOUNT", 0)
+    for n in range(12):
+        add(people, f"SM{n:04d}", customer_name=f"Jo Smith {n}", email=f"jo{n}@smith.test",
+            status="delivered" if n % 3 else "in_transit")  # fmt: skip
+    return people
+
+
+def test_a_term_with_few_matches_is_looked_up_once_per_grid_request(app, crowd):
+    """The matches found for the page are the ones counted: one look-up, not one per query."""
+    with app.test_request_context(), look_ups_remembered(), statements_run() as statements:
+        rows, _ = grid_page(crowd, GridFilter(q="smith"), 50)
+        counts = view_counts(crowd, GridFilter(q="smith"))
+    assert {r.tracking_number for r in rows} == {f"SM{n:04d}" for n in range(12)}
+    assert (counts["all"], counts["delivered"], counts["in_transit"]) == (12, 8, 4)
+    assert len(_searches(statements)) == 1, statements
+
+
+def test_a_common_terms_counts_come_from_its_look_up_without_reading_rows(app, crowd,
+                                                                         monkeypatch):  # fmt: skip
+    """More matches than the counts' cap: "5+" is known from the look-up, no row is tested."""
+    monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", 6)
+    monkeypatch.setattr("jobs.store.search_index.VERIFY", 5)
+    monkeypatch.setattr("webapp.shipments.counts.COUNT_CAP", 5)
+    with app.test_request_context(), look_ups_remembered():
+        rows, _ = grid_page(crowd, GridFilter(q="smith"), 50)
+        with statements_run() as statements:
+            counts = view_counts(crowd, GridFilter(q="smith"))
+    assert len(rows) == 12  # the walk still finds every row
+    assert counts == {"all": 5, "capped": True}
+    assert not _searches(statements), statements
+
+
+def test_a_walks_counts_are_capped_where_the_look_up_stops():
+    """The look-up confirms as many matches as the counts show before saying "1,000+"."""
+    from jobs.store import search_index
+    from webapp.shipments import counts as grid_counts
+
+    assert search_index.VERIFY >= grid_counts.COUNT_CAP
+    assert search_index.WALK_AFTER > search_index.VERIFY
+
+
+def test_a_common_terms_page_is_walked_in_the_grids_order(app, crowd, monkeypatch):
+    """Many matches: the page comes from the grid's index in order, testing rows as it goes,
+    never from every match read and sorted (PostgreSQL's trigram indexes would offer that)."""
+    monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", 6)
+    monkeypatch.setattr("jobs.store.search_index.VERIFY", 5)
+    with app.test_request_context(), look_ups_remembered():
+        search_condition("smith", crowd)  # the look-up, outside the statements explained
+        with statements_run() as statements:
+            rows, _ = grid_page(crowd, GridFilter(q="smith"), 5)
+    assert len(rows) == 5
+    (page, *_) = [(s, p) for s, p in statements if "ORDER BY" in s and "LIKE" in s.upper()]
+    if is_postgres():
+        # Left only bitmap scans, the planner takes any index that answers the test (and then
+        # sorts every match): the walk's test must be one no trigram index answers.
+        db.execute_sql("SET enable_seqscan = off")
+        db.execute_sql("SET enable_indexscan = off")
+        with app.test_request_context(), look_ups_remembered():
+            test = Shipment.select(Shipment.id).where(search_condition("smith", crowd))
+            plan = _plan(*test.sql())
+        db.execute_sql("RESET enable_seqscan")
+        db.execute_sql("RESET enable_indexscan")
+        assert not any(name in plan for name in PG_INDEXES), plan
+    else:
+        assert "TEMP B-TREE" not in _plan(*page), _plan(*page)
+
+
+def test_postgresql_looks_a_term_up_through_its_trigram_indexes(app, crowd, monkeypatch):
+    """Whatever its histogram guesses of a word, the planner may not scan the table for it."""
+    if not is_postgres():
+        pytest.skip("SQLite's look-up reads the FTS5 table")
+    monkeypatch.setattr("jobs.store.search_index.DENSE", 2)  # no word is in every row (see below)
+    run, seen = db.obj.execute_sql, []
+
+    def record(sql, params=None, *args, **kwargs):
+        if "ILIKE" in sql and not sql.startswith("EXPLAIN"):  # its plan, made right then
+            plan = "\n".join(r[0] for r in run("EXPLAIN " + sql, params))
+            seen.append((run("SHOW enable_seqscan").fetchone()[0], plan))
+        return run(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = record
+    try:
+        with app.test_request_context(), look_ups_remembered():
+            search_condition("smith", crowd)
+    finally:
+        del db.obj.execute_sql
+    ((seqscan, plan),) = seen
+    assert seqscan == "off" and any(name in plan for name in PG_INDEXES), plan
+    assert db.execute_sql("SHOW enable_seqscan").fetchone()[0] == "on"  # for what follows
+
+
+def test_postgresql_reads_a_word_in_most_rows_in_storage_order(app, crowd):
+    """A word its statistics put in a tenth of the rows or more ("gmail.com"): its matches come
+    within a few rows read in order, while the trigram indexes would merge huge lists."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's statistics")
+    # Twelve Smiths in fifteen rows, one name: the statistics' most common value.
+    Shipment.update(customer_name="Jo Smith").where(
+        Shipment.customer_name.contains("Smith")
+    ).execute()
+    db.execute_sql("ANALYZE shipment")
+    run, seen = db.obj.execute_sql, []
+
+    def record(sql, params=None, *args, **kwargs):
+        if "ILIKE" in sql and not sql.startswith("EXPLAIN"):
+            seen.append(run("SHOW enable_seqscan").fetchone()[0])
+        return run(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = record
+    try:
+        with app.test_request_context(), look_ups_remembered():
+            rows, _ = grid_page(crowd, GridFilter(q="smith"), 50)
+    finally:
+        del db.obj.execute_sql
+    assert seen[0] == "on"  # the look-up: the planner's own way, not forced onto the indexes
+    assert {r.tracking_number for r in rows} == {f"SM{n:04d}" for n in range(12)}
+
+
+def test_postgresql_grid_search_compiles_no_plan_and_starts_no_worker(app, crowd, merchant_client):
+    """JIT (15-20 ms) and parallel workers (5-10 ms) cost more than a grid request's reads."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's settings")
+    run, seen = db.obj.execute_sql, set()
+
+    def record(sql, params=None, *args, **kwargs):
+        if "ILIKE" in sql and not sql.startswith("EXPLAIN"):
+            jit = run("SHOW jit").fetchone()[0]
+            seen.add((jit, run("SHOW max_parallel_workers_per_gather").fetchone()[0]))
+        return run(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = record
+    try:
+        response = merchant_client.get("/shipments?q=smith", headers={"HX-Request": "true"})
+    finally:
+        del db.obj.execute_sql
+    assert response.status_code == 200 and "SM0001" in response.get_data(as_text=True)
+    assert seen == {("off", "0")}

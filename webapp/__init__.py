@@ -80,16 +80,19 @@ def _init_extensions(app):
     login_manager.user_loader(auth.load_merchant)
     login_manager.unauthorized_handler(auth.unauthorized)
 
-    from peewee import SqliteDatabase
-
+    from jobs.store.database import is_postgres
     from jobs.store.models import db
+    from jobs.store.search_index import remember_look_ups
+
+    app.before_request(lambda: remember_look_ups({}))  # one search look-up per request
 
     @app.teardown_appcontext
     def _close_db(exc):
+        remember_look_ups(None)
         # PostgreSQL: hand the connection back to the pool. SQLite: each server thread keeps
         # its own connection (and its page cache and parsed schema) from request to request;
         # reopening it per request cost a third of a grid request's time under load.
-        if not db.is_closed() and not isinstance(db.obj, SqliteDatabase):
+        if not db.is_closed() and is_postgres():
             db.close()
 
 

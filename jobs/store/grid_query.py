@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from peewee import fn
 
+from jobs.store import search_index
 from jobs.store.database import is_postgres
 from jobs.store.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
-from jobs.store.search_index import like_condition, many_matches, substring_condition
+from jobs.store.search_index import ids_condition, like_condition, look_up, substring_condition
 from jobs.tracking.classify import STATUSES
 
 TABS = [("all", "All"), ("needs_action", "Needs action"), *STATUSES]
@@ -157,20 +158,24 @@ def search_text(q: str) -> str:
     return q.strip().lstrip("#").strip()
 
 
-def search_condition(q: str, merchant_id: int):
+def search_condition(q: str, merchant_id: int, walk: bool = False):
     """Any part of the tracking number, order id, customer name or email (case-insensitive).
 
     A pasted number is found through the same trigram index as a word, so its last digits or
-    a middle part find it too; grid_page puts the exact number (or order id) first.
+    a middle part find it too; grid_page puts the exact number (or order id) first. `walk`:
+    the condition of a page walked in the grid's order (see search_index.ids_condition).
     """
     q = search_text(q)
     number = normalized_number(q)
     if not q:
         return None
-    if many_matches(q, number, merchant_id):
-        return like_condition(q, number)  # tested row by row while walking the grid's order
-    # Few matches: found through the trigram index (LIKE on short terms: one pass over the
-    # merchant's rows), then sorted; a rare word must not cost a walk in the grid's order.
+    found = look_up(q, number, merchant_id)
+    if found.many:  # tested row by row while walking the grid's order
+        return like_condition(q, number, walk=True)
+    if found.ids is not None:  # every match, found through the trigram index: read by id
+        return ids_condition(found.ids, walk=walk and len(found.ids) > search_index.SORT_MAX)
+    # A short term, rare in a sample: one pass over the merchant's rows testing each, then
+    # sorted; a rare word must not cost a walk in the grid's order.
     matching = substring_condition(q, number)
     return Shipment.id.in_(merchant_shipments(merchant_id).select(Shipment.id).where(matching))
 
@@ -186,7 +191,14 @@ def exact_condition(q: str):
 def search_sorts_matches(q: str, merchant_id: int) -> bool:
     """Whether the search finds few rows, to sort in one query, rather than walking the order."""
     q = search_text(q)
-    return not many_matches(q, normalized_number(q), merchant_id)
+    found = look_up(q, normalized_number(q), merchant_id)
+    return not found.many and (found.ids is None or len(found.ids) <= search_index.SORT_MAX)
+
+
+def search_matches_counted(q: str, merchant_id: int) -> int:
+    """How many matches of the search its look-up counted (at least; 0 when it counted none)."""
+    q = search_text(q)
+    return look_up(q, normalized_number(q), merchant_id).counted if q else 0
 
 
 def normalized_number(q: str) -> str:
@@ -202,11 +214,11 @@ def _tab_condition(status: str):
     return None
 
 
-def filter_conditions(grid: GridFilter, merchant_id: int) -> list:
+def filter_conditions(grid: GridFilter, merchant_id: int, walk: bool = False) -> list:
     """The where-clauses of the filter's tab, search and filters (no cursor, no order)."""
     optional = [
         (grid.status, lambda: _tab_condition(grid.status)),
-        (grid.q, lambda: search_condition(grid.q, merchant_id)),
+        (grid.q, lambda: search_condition(grid.q, merchant_id, walk)),
         (grid.carrier, lambda: _carrier_condition(grid.carrier)),
         (grid.idle, lambda: idle_condition(grid.idle)),
         (grid.upload, lambda: Shipment.upload == grid.upload),
@@ -258,10 +270,10 @@ def idle_condition(bucket: str, now=None):
     return condition
 
 
-def shipments_in_view(merchant_id: int, grid: GridFilter):
+def shipments_in_view(merchant_id: int, grid: GridFilter, walk: bool = False):
     """The merchant's shipments matching the filter, unordered (bulk actions, exports)."""
     rows = merchant_shipments(merchant_id)
-    for condition in filter_conditions(grid, merchant_id):
+    for condition in filter_conditions(grid, merchant_id, walk):
         rows = rows.where(condition)
     return rows
 

@@ -1,11 +1,15 @@
 """Trigram indexes behind the grid's substring search: FTS5 on SQLite, pg_trgm on PostgreSQL."""
 
+import json
 import logging
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
-from flask import g, has_request_context
-from peewee import OP, SQL, DatabaseError, Expression, NodeList, PostgresqlDatabase, Value
+from peewee import OP, SQL, DatabaseError, Expression, NodeList, Value
 
+from jobs.store.database import is_postgres
 from jobs.store.models import Shipment, db
 
 log = logging.getLogger(__name__)
@@ -13,9 +17,19 @@ log = logging.getLogger(__name__)
 FTS_TABLE = "shipment_search"
 COLUMNS = ("tracking_number", "order_id", "order_ids", "customer_name", "email")
 TRIGRAM = 3  # a trigram index can only answer terms of at least three characters
-# With this many matches (a tenth of a percent of a million rows) a page of 50 comes within
-# about 50,000 rows of the grid's order, while sorting every match costs more as they grow.
-WALK_AFTER = 1000
+# Up to this many matches are fetched by id and sorted (a few ms at 5,000); with more (half
+# a percent of a million rows) a page of 50 comes within about 10,000 rows of the grid's
+# order. More than grid_counts.COUNT_CAP, so that a walk's counts are known without a read.
+WALK_AFTER = 5000
+# A common term is confirmed among the merchant's own rows up to this many: grid_counts.COUNT_CAP,
+# so that the counts of a walk are known ("1,000+") without reading a row.
+VERIFY = 1000
+# PostgreSQL: a term its statistics put in a tenth of the merchant's rows is verified by
+# reading rows in storage order (about 10 rows read a match) instead of the trigram indexes.
+DENSE = 0.1
+# Up to this many ids are read and sorted; more are tested while walking the grid's order.
+SORT_MAX = 1000
+WINDOW = 12  # a longer term is looked up by its first 12 characters, then tested whole
 SAMPLE, SAMPLE_HITS = 20_000, 20  # the same tenth of a percent, for terms too short for it
 # An account this small is searched by testing its own rows: the trigram index holds every
 # merchant's rows, and a term common elsewhere ("SBX") costs a walk through all their matches.
@@ -40,11 +54,6 @@ SQLITE_OBJECTS = {
         INSERT INTO {FTS_TABLE}(rowid, {_LIST}) VALUES (new.id, {_NEW}); END""",
 }
 PG_INDEXES = {f"shipment_{c}_trgm": c for c in COLUMNS}
-
-
-def is_postgres(database=None) -> bool:
-    """Whether the bound database (or `database`) is PostgreSQL."""
-    return isinstance(database or db.obj, PostgresqlDatabase)
 
 
 def ensure_search_index(database=None):
@@ -136,32 +145,171 @@ def substring_condition(q: str, number: str):
 def many_matches(q: str, number: str, merchant_id: int) -> bool:
     """Whether walking the grid's order, testing each row, finds a page sooner than sorting.
 
-    PostgreSQL's planner weighs both from its estimates of ILIKE, so it always gets the choice.
-    SQLite's cannot: the FTS5 index counts the merchant's matches up to WALK_AFTER first.
+    The merchant's matches are looked up once, up to WALK_AFTER of them (see `look_up`).
     """
-    if is_postgres():
-        return True
-    key = f"many_matches {merchant_id} {q!r} {number!r}"
-    if has_request_context() and key in g:  # the page and its counts ask the same question
-        return g.get(key)
-    found = _many_matches(q, number, merchant_id)
-    if has_request_context():
-        setattr(g, key, found)
+    return look_up(q, number, merchant_id).many
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What one look-up of a term found among a merchant's rows.
+
+    `many`: walk the grid's order testing each row rather than sort the matches. `ids`: every
+    match, when they were found (fewer than WALK_AFTER); the page and the counts read those
+    rows by id instead of looking the term up again. `counted`: matches counted, at least.
+    """
+
+    many: bool
+    ids: tuple | None = None
+    counted: int = 0
+
+
+# Look-ups remembered while one web request lasts (the page, the exact-first rows and the tab
+# counts ask the same question); the web sets a fresh dict per request, jobs remember nothing.
+_request_look_ups: ContextVar[dict | None] = ContextVar("request_look_ups", default=None)
+
+
+def remember_look_ups(memo: dict | None):
+    """Start (a dict) or end (None) remembering look-ups in this thread's current request."""
+    _request_look_ups.set(memo)
+
+
+@contextmanager
+def look_ups_remembered():
+    """Remember look-ups inside the block, as a web request does (for callers outside one)."""
+    token = _request_look_ups.set({})
+    try:
+        yield
+    finally:
+        _request_look_ups.reset(token)
+
+
+def look_up(q: str, number: str, merchant_id: int) -> Matches:
+    """The merchant's matches of a term, looked up once per request (page and counts share it)."""
+    key = (merchant_id, q, number)
+    memo = _request_look_ups.get()
+    if memo is not None and key in memo:
+        return memo[key]
+    found = _look_up(q, number, merchant_id)
+    if memo is not None:
+        memo[key] = found
     return found
 
 
-def _many_matches(q: str, number: str, merchant_id: int) -> bool:
+def _look_up(q: str, number: str, merchant_id: int) -> Matches:
     if _small_account(merchant_id):
-        return True
+        return Matches(many=True)  # its own rows, tested in the grid's order: a few ms
     if not _indexed(q, number):
-        return _common_in_sample(q, number, merchant_id)
+        return Matches(many=_common_in_sample(q, number, merchant_id))
+    if is_postgres():
+        # merchant_id + 0: the merchant's index would be a scan of its rows by another name.
+        mine = Expression(
+            NodeList((Shipment.merchant, SQL("+ 0")), parens=True), OP.EQ, merchant_id
+        )
+        query = Shipment.select(Shipment.id).where(mine, like_condition(q, number))
+        if _dense(q, number, merchant_id):  # "gmail.com": rows in storage order hold it at once
+            scan = Shipment.select(Shipment.id).where(mine, like_condition(q, number, walk=True))
+            ids = tuple(i for (i,) in scan.limit(VERIFY + 1).tuples())
+        else:
+            ids = _through_trigram_indexes(query.limit(VERIFY + 1))
+        if len(ids) > VERIFY:
+            return Matches(many=True, counted=len(ids))
+        return Matches(many=False, ids=ids, counted=len(ids))
+    return _look_up_fts(q, number, merchant_id)
+
+
+def _dense(q: str, number: str, merchant_id: int) -> bool:
+    """Whether PostgreSQL's statistics put the term in at least DENSE of the merchant's rows.
+
+    Its estimates of a word are rough (68,000 rows for "Roberts", about 20,000 in fact) but
+    tell a big email domain (354,000 for "gmail.com") from a surname. Such a word is in
+    every few rows, so VERIFY matches come within a few thousand rows read in storage order,
+    where the trigram indexes would merge posting lists of a third of the table (200 ms).
+    """
+    mine = Shipment.select(Shipment.id).where(Shipment.merchant == merchant_id)
+    matches = _estimated_rows(mine.where(like_condition(q, number)))
+    rows = _estimated_rows(mine)
+    return rows > 0 and matches >= DENSE * rows
+
+
+def _estimated_rows(query) -> float:
+    sql, params = query.sql()
+    (plan,) = db.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def _through_trigram_indexes(query) -> tuple:
+    """Ids of `query` read through the GIN indexes, never by a scan of the table.
+
+    The planner's estimate of ILIKE comes from a 100-value histogram: for some common words
+    (a surname) it finds no sample and bets on the indexes, for others it finds a few and
+    scans the table until VERIFY matches (166 ms for "Roberts" at 1M rows, against 11 ms for
+    "Smith" through the indexes), or reads the merchant's rows in its index's order (110 ms
+    for "Schmidt"). With the table scan off and the merchant's index out of reach (the
+    caller writes merchant_id + 0), the GIN indexes are the only way left.
+    """
+    with db.atomic():
+        db.execute_sql("SET LOCAL enable_seqscan = off")
+        try:
+            return tuple(i for (i,) in query.tuples())
+        finally:
+            db.execute_sql("SET LOCAL enable_seqscan = on")
+
+
+def _look_up_fts(q: str, number: str, merchant_id: int) -> Matches:
+    """FTS5: row ids straight from the index, the merchant checked only where it matters.
+
+    Reading a match's row (for its merchant) costs twenty times more than finding it, so a
+    term with fewer than WALK_AFTER matches in the index keeps their ids as they are: the
+    page and the counts read them with `merchant_id = ?` anyway. A longer term is looked up
+    by its first WINDOW characters (a phrase of many trigrams common in every row, such as
+    "@gmail.com", costs more than it narrows), and those candidates are tested whole.
+    """
+    if max(len(q), len(number)) > WINDOW:
+        candidates = _fts_ids(_fts_query(q[:WINDOW], number[:WINDOW]), WALK_AFTER)
+        if len(candidates) < WALK_AFTER:
+            ids = _verified(candidates, merchant_id, like_condition(q, number))
+            return Matches(many=False, ids=ids, counted=len(ids))
+    match = _fts_query(q, number)
+    candidates = _fts_ids(match, WALK_AFTER)
+    if len(candidates) < WALK_AFTER:
+        return Matches(many=False, ids=candidates)  # any merchant's: not counted
+    # Common in the index: common for this merchant too, or only for others (then sorted).
     sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
-        f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? "
-        f"LIMIT {WALK_AFTER})"
+        f"SELECT shipment.id FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
+        f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? LIMIT ?"
     )
-    found = db.execute_sql(sql, (_fts_query(q, number), merchant_id)).fetchone()[0]
-    return found >= WALK_AFTER
+    mine = [i for (i,) in db.execute_sql(sql, (match, merchant_id, VERIFY + 1))]
+    if len(mine) > VERIFY:
+        return Matches(many=True, counted=len(mine))
+    return Matches(many=False, ids=tuple(mine), counted=len(mine))
+
+
+def _fts_ids(match: str, limit: int) -> tuple:
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?"
+    return tuple(i for (i,) in db.execute_sql(sql, (match, limit)))
+
+
+def _verified(candidates: tuple, merchant_id: int, condition) -> tuple:
+    """The candidates that are the merchant's and meet `condition`."""
+    rows = Shipment.select(Shipment.id).where(
+        ids_condition(candidates), Shipment.merchant == merchant_id, condition
+    )
+    return tuple(i for (i,) in rows.tuples())
+
+
+def ids_condition(ids, walk: bool = False):
+    """`id IN (…)` written out: row ids from the index, integers, as one literal list.
+
+    With `walk`, the id is written `+id` so that no index answers the test: SQLite then walks
+    the grid's order and tests each id against the list (an index-only read of each entry)
+    instead of reading every listed row and sorting them all.
+    """
+    listed = SQL("(" + (",".join(str(int(i)) for i in ids) or "NULL") + ")")
+    if walk:
+        return Expression(NodeList((SQL("+"), Shipment.id), glue=""), OP.IN, listed)
+    return Shipment.id.in_(listed)
 
 
 def _small_account(merchant_id: int) -> bool:
@@ -187,21 +335,31 @@ def _indexed(q: str, number: str) -> bool:
 
 
 def _fts_query(q: str, number: str) -> str:
+    if number.lower() == q.lower():  # one phrase (the index ignores case): half the work
+        return _fts_phrase(q)
     return (
         f"tracking_number : {_fts_phrase(number)} OR "
         f"{{order_id order_ids customer_name email}} : {_fts_phrase(q)}"
     )
 
 
-def like_condition(q: str, number: str):
-    """The same test by LIKE (ILIKE on PostgreSQL), row by row; % and _ are plain characters."""
-    return (
-        _contains(Shipment.tracking_number, number)
-        | _contains(Shipment.order_id, q)
-        | _contains(Shipment.order_ids, q)  # the later orders of a combined shipment
-        | _contains(Shipment.customer_name, q)
-        | _contains(Shipment.email, q)
-    )
+def like_condition(q: str, number: str, walk: bool = False):
+    """The same test by LIKE (ILIKE on PostgreSQL), row by row; % and _ are plain characters.
+
+    `walk`: the test of a common term's page, walked in the grid's order. PostgreSQL would
+    answer ILIKE from its trigram indexes, which it believes selective whatever the term
+    (0.01% a column), then read and sort every match (480 ms for a surname in a million
+    rows); written `column || ''`, no index answers it and the planner walks the order.
+    """
+    columns = (Shipment.tracking_number, Shipment.order_id, Shipment.order_ids,
+               Shipment.customer_name, Shipment.email)  # fmt: skip
+    if walk and is_postgres():
+        columns = tuple(NodeList((c, SQL("|| ''")), parens=True) for c in columns)
+    tracking, *others = columns  # order_ids: the later orders of a combined shipment
+    condition = _contains(tracking, number)
+    for column in others:
+        condition |= _contains(column, q)
+    return condition
 
 
 def _contains(column, text: str):

@@ -12,7 +12,13 @@ from threading import Lock
 
 from peewee import fn
 
-from jobs.store.grid_query import STATUSES, GridFilter, shipments_in_view, status_counts
+from jobs.store.grid_query import (
+    STATUSES,
+    GridFilter,
+    search_matches_counted,
+    shipments_in_view,
+    status_counts,
+)
 from jobs.store.models import Merchant, Shipment, Upload
 
 MAX_AGE = 60.0  # seconds
@@ -92,9 +98,15 @@ def view_counts(merchant_id: int, grid: GridFilter) -> dict:
     Counting every match of a common word in a million rows costs seconds, so the view's rows
     are read up to COUNT_CAP (status and follow-up only, stopping there): below it the counts
     are exact, above it "All" says COUNT_CAP+ and the status tabs say they were not counted.
+    A search alone whose look-up already counted more than COUNT_CAP matches reads nothing.
     """
     if not grid.filtered():
         return tab_counts(merchant_id)
+    if (
+        not grid.filtered_beyond_search()
+        and search_matches_counted(grid.q, merchant_id) > COUNT_CAP
+    ):
+        return {"all": COUNT_CAP, "capped": True}
     everywhere = shipments_in_view(merchant_id, GridFilter(**{**grid.__dict__, "status": "all"}))
     columns = (Shipment.status, Shipment.needs_action, Shipment.followup)
     rows = list(everywhere.select(*columns).limit(COUNT_CAP + 1).tuples())

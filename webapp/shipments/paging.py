@@ -1,5 +1,6 @@
 """Keyset paging of the grid: each page starts after the last row of the previous one."""
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from jobs.store.grid_query import (
@@ -69,16 +70,20 @@ def grid_page(merchant_id: int, grid: GridFilter, size: int):
         # SQLite (without statistics) leave the index's order and sort the whole tab.
         column = None
     cursor = decode_cursor(grid.after, grid.sort) if grid.after else None
-    base = shipments_in_view(merchant_id, grid)
+    sort_matches = bool(grid.q) and search_sorts_matches(grid.q, merchant_id)
+    base = shipments_in_view(merchant_id, grid, walk=not sort_matches)
     exact = []
     if search_text(grid.q):  # the exact number or order id first, then the rest in order
-        exact = list(base.where(exact_condition(grid.q)).order_by(Shipment.id).limit(EXACT_MAX))
+        # An exact number or order id contains the term: the view without the search holds it.
+        unsearched = shipments_in_view(merchant_id, replace(grid, q=""))
+        exact = unsearched.where(exact_condition(grid.q)).order_by(Shipment.id).limit(EXACT_MAX)
+        exact = list(exact)
         if exact:
             base = base.where(Shipment.id.not_in([row.id for row in exact]))
     if column is None:
         rows = base.where(_id_after(direction, cursor[1])) if cursor else base
         rows = list(rows.order_by(_id_order(direction)).limit(size + 1))
-    elif grid.q and search_sorts_matches(grid.q, merchant_id):  # few matches, already found
+    elif sort_matches:  # few matches, already found
         rows = _one_query(base, column, direction, cursor, size + 1)
     else:
         rows = _two_segments(base, column, direction, cursor, size + 1)

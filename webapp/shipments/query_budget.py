@@ -63,6 +63,11 @@ def _postgres_budget(database, seconds):
     try:
         with database.atomic():  # SET LOCAL lasts until this read transaction ends
             database.execute_sql(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
+            # A grid request reads at most a few thousand rows; compiling a plan (JIT, 15-20 ms)
+            # or starting parallel workers (5-10 ms) costs more than either saves. The planner
+            # reaches for both when it misjudges a search (a word in a third of the rows).
+            database.execute_sql("SET LOCAL jit = off")
+            database.execute_sql("SET LOCAL max_parallel_workers_per_gather = 0")
             yield
     except OperationalError as error:
         if "statement timeout" in str(error) or "canceling statement" in str(error):
