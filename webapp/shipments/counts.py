@@ -49,19 +49,24 @@ def data_version(merchant_id: int) -> tuple | None:
     return (str(born), uploads[0], uploads[1], str(checked), str(followed))
 
 
-def tab_counts(merchant_id: int) -> dict:
-    """status_counts(merchant_id), recounted only when the merchant's data version changed."""
+def _remembered(store: dict, merchant_id: int, compute):
+    """compute(), kept per merchant until its data version moves (or MAX_AGE passes)."""
     version = data_version(merchant_id)
     now = time.monotonic()
-    cached = _cache.get(merchant_id)
+    cached = store.get(merchant_id)
     if version is not None and cached and cached[0] == version and now - cached[1] < MAX_AGE:
-        return dict(cached[2])
-    counts = status_counts(merchant_id)
+        return cached[2]
+    value = compute()
     with _lock:
-        if len(_cache) >= MAX_MERCHANTS:
-            _cache.clear()
-        _cache[merchant_id] = (version, now, counts)
-    return dict(counts)
+        if len(store) >= MAX_MERCHANTS:
+            store.clear()
+        store[merchant_id] = (version, now, value)
+    return value
+
+
+def tab_counts(merchant_id: int) -> dict:
+    """status_counts(merchant_id), recounted only when the merchant's data version changed."""
+    return dict(_remembered(_cache, merchant_id, lambda: status_counts(merchant_id)))
 
 
 _carriers: dict[int, tuple[tuple, float, list]] = {}
@@ -69,24 +74,14 @@ _carriers: dict[int, tuple[tuple, float, list]] = {}
 
 def merchant_carriers(merchant_id: int) -> list:
     """The carrier codes among the merchant's shipments, re-read when its data version moved."""
-    version = data_version(merchant_id)
-    now = time.monotonic()
-    cached = _carriers.get(merchant_id)
-    if version is not None and cached and cached[0] == version and now - cached[1] < MAX_AGE:
-        return list(cached[2])
     # The overview's index (merchant, needs_action, carrier, followup) holds every carrier.
-    codes = [
-        code
-        for (code,) in Shipment.select(Shipment.carrier)
+    query = (
+        Shipment.select(Shipment.carrier)
         .where(Shipment.merchant == merchant_id, Shipment.carrier.is_null(False))
         .distinct()
         .tuples()
-    ]
-    with _lock:
-        if len(_carriers) >= MAX_MERCHANTS:
-            _carriers.clear()
-        _carriers[merchant_id] = (version, now, codes)
-    return list(codes)
+    )
+    return list(_remembered(_carriers, merchant_id, lambda: [code for (code,) in query]))
 
 
 COUNT_CAP = 1000  # a filtered view counts exactly up to this many rows, then says "1,000+"
