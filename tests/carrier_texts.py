@@ -571,5 +571,13 @@ LOOKALIKES = [
     ("Delivery with authorisation to deposit", "delivered", "left_at_door"),
     ("Return is out for delivery to the shipper", "returned", "returning"),
     ("Zending gaat retour afzender", "returned", "returning"),
+    # Chinese stations and lockers: stored for the recipient to fetch is awaiting collection;
+    # signed for and then fetched (领取) by the recipient is delivered.
+    ("已签收，他人代签，包裹暂放前台，请来取", "pick_up", "awaiting_collection"),
+    ("您的快件已签收，收件人已从快递柜领取", "delivered", "delivered"),
+    # Messages that the number has no tracking read as not_found (the classifier keeps such a
+    # parcel not_found only when nothing else was scanned).
+    ("No tracking information for this number yet", "not_found", "not_yet_scanned"),
+    ("Ugyldig sporing", "not_found", "invalid_number"),
     ("Tracking number 123456", None, None),
 ]
