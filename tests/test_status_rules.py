@@ -329,7 +329,7 @@ def test_rule_tables_cover_25_languages():
     from pathlib import Path
 
     data = json.loads(Path("config/phrases.json").read_text(encoding="utf-8"))
-    languages = {lang for group in data["rules"] for lang in group["phrases"]}
+    languages = {lang for group in data["rules"] for lang in group.get("phrases", {})}
     required = set(
         "en de fr es it nl pt zh ja sv da no fi pl cs uk ru tr ko ar he el ro hu th vi id".split()
     )
