@@ -518,7 +518,11 @@ LOOKALIKES = [
     # Fifth pass: a pick-up point that is still ahead, a redirection or a failed hand-over to it
     # is movement (future wording is in_transit, statuses.md); a failed attempt that names the
     # point the parcel goes to next stays a failed attempt.
-    ("We will deliver your parcel to the selected parcel locker tomorrow", "in_transit", "in_transit"),
+    (
+        "We will deliver your parcel to the selected parcel locker tomorrow",
+        "in_transit",
+        "in_transit",
+    ),
     ("Parcel redirected to another ServicePoint near you", "in_transit", "in_transit"),
     ("Your parcel is on its way to the pick-up point", "in_transit", "in_transit"),
     ("Could not be handed over to the parcel shop: shop closed", "in_transit", "in_transit"),
@@ -526,14 +530,22 @@ LOOKALIKES = [
     ("Zending onderweg naar PostNL-punt", "in_transit", "in_transit"),
     ("Sendung wurde zum nächsten Paketshop umgeleitet", "in_transit", "in_transit"),
     ("Передано курьеру для доставки в пункт выдачи", "in_transit", "in_transit"),
-    ("We missed you. We will deliver your parcel to a parcel shop", "undelivered", "recipient_absent"),
+    (
+        "We missed you. We will deliver your parcel to a parcel shop",
+        "undelivered",
+        "recipient_absent",
+    ),
     # The carrier collecting from the sender is the start of the journey, not a delivery.
     ("Parcel collected at the parcel shop by our driver", "in_transit", "info_received"),
     ("Second pickup attempted at the shipper", "in_transit", "info_received"),
     ("Dropped off at the parcel shop", "in_transit", "info_received"),
     ("Collected at the locker by the recipient", "delivered", "delivered"),
     # Holds the recipient asked for, and customs brokers and duties awaiting payment, are normal.
-    ("Package held for a future delivery date at the recipient's request", "in_transit", "in_transit"),
+    (
+        "Package held for a future delivery date at the recipient's request",
+        "in_transit",
+        "in_transit",
+    ),
     ("Held for consolidation at the gateway", "in_transit", "in_transit"),
     ("Documents handed to the customs broker", "in_transit", "in_customs"),
     ("Import duties assessed, awaiting payment by the recipient", "in_transit", "in_customs"),
@@ -552,7 +564,11 @@ LOOKALIKES = [
     ("Business location closed, we will try again", "undelivered", "recipient_absent"),
     ("Outside delivery zone, please collect it", "undelivered", "remote_area"),
     ("Our driver is en route to your address", "pick_up", "out_for_delivery"),
-    ("Your parcel is on its way to you and will arrive this afternoon", "pick_up", "out_for_delivery"),
+    (
+        "Your parcel is on its way to you and will arrive this afternoon",
+        "pick_up",
+        "out_for_delivery",
+    ),
     ("The package will be delivered by our courier today", "pick_up", "out_for_delivery"),
     ("Second delivery attempt successful", "delivered", "delivered"),
     ("Uw pakket kan worden afgehaald bij het PostNL-punt", "pick_up", "awaiting_collection"),

@@ -80,7 +80,9 @@ class _FixedModel:
 )
 def test_model_needs_more_confidence_to_claim_a_state_than_a_movement(answer, expected):
     reader = TextReader(phrase_book(), _FixedModel(answer))
-    result = classify(events=[Event(NOW, "Qwxz plonk")], now=NOW, settings=TIME_RULES, reader=reader)
+    result = classify(
+        events=[Event(NOW, "Qwxz plonk")], now=NOW, settings=TIME_RULES, reader=reader
+    )
     assert (result.status, result.reason, result.decided_by) == expected
     assert result.inferred
 

@@ -84,7 +84,15 @@ def _write(tmp_path, name, data):
         ([{"status": "alert", "reason": "lost", "priority": 1, "regexes": ["("]}], "bad regex"),
         ([{"status": "alert", "reason": "lost", "priority": 1}], "no phrases"),
         (
-            [{"status": "alert", "reason": "lost", "priority": 1, "regexes": ["x"], "regex_requires": []}],
+            [
+                {
+                    "status": "alert",
+                    "reason": "lost",
+                    "priority": 1,
+                    "regexes": ["x"],
+                    "regex_requires": [],
+                }
+            ],
             "regex_requires",
         ),
     ],
