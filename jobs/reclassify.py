@@ -21,7 +21,7 @@ from jobs.tracking.events import Event
 BATCH_SIZE = 500
 VERSION_KEY = "classifier_version"
 # Bump when classification code changes in a way that can change a stored status.
-CODE_VERSION = "2"
+CODE_VERSION = "3"  # 3: no-tracking messages stay not_found; MIN_CONFIDENCE_STATE
 
 
 @cache

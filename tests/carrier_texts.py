@@ -515,5 +515,85 @@ LOOKALIKES = [
     ("Αποτυχία παράδοσης", "undelivered", "attempt_failed"),
     ("Tilbage til afsender", "returned", "returning"),
     ("Příprava zásilky k doručení", "in_transit", "in_transit"),
+    # Fifth pass: a pick-up point that is still ahead, a redirection or a failed hand-over to it
+    # is movement (future wording is in_transit, statuses.md); a failed attempt that names the
+    # point the parcel goes to next stays a failed attempt.
+    (
+        "We will deliver your parcel to the selected parcel locker tomorrow",
+        "in_transit",
+        "in_transit",
+    ),
+    ("Parcel redirected to another ServicePoint near you", "in_transit", "in_transit"),
+    ("Your parcel is on its way to the pick-up point", "in_transit", "in_transit"),
+    ("Could not be handed over to the parcel shop: shop closed", "in_transit", "in_transit"),
+    ("Too large for the parcel locker, forwarded to the depot", "in_transit", "in_transit"),
+    ("Zending onderweg naar PostNL-punt", "in_transit", "in_transit"),
+    ("Sendung wurde zum nächsten Paketshop umgeleitet", "in_transit", "in_transit"),
+    ("Передано курьеру для доставки в пункт выдачи", "in_transit", "in_transit"),
+    (
+        "We missed you. We will deliver your parcel to a parcel shop",
+        "undelivered",
+        "recipient_absent",
+    ),
+    # The carrier collecting from the sender is the start of the journey, not a delivery.
+    ("Parcel collected at the parcel shop by our driver", "in_transit", "info_received"),
+    ("Second pickup attempted at the shipper", "in_transit", "info_received"),
+    ("Dropped off at the parcel shop", "in_transit", "info_received"),
+    ("Collected at the locker by the recipient", "delivered", "delivered"),
+    # Holds the recipient asked for, and customs brokers and duties awaiting payment, are normal.
+    (
+        "Package held for a future delivery date at the recipient's request",
+        "in_transit",
+        "in_transit",
+    ),
+    ("Held for consolidation at the gateway", "in_transit", "in_transit"),
+    ("Documents handed to the customs broker", "in_transit", "in_customs"),
+    ("Import duties assessed, awaiting payment by the recipient", "in_transit", "in_customs"),
+    ("Package cleared by the broker", "in_transit", "customs_cleared"),
+    # Delivered with damage, delivered back to the sender, address faults the carrier established.
+    ("Erfolgreiche Zustellung", "delivered", "delivered"),
+    ("Erfolgreiche Zustellung – Sendung beschädigt", "alert", "damaged"),
+    ("Parcel delivered back to the merchant", "returned", "returned_to_sender"),
+    ("Not delivered: the addressee has relocated", "alert", "wrong_address"),
+    ("Recipient moved, shipment forwarded to new address", "in_transit", "in_transit"),
+    # Fifth pass, part 2: failed attempts at the door (safe place, codes, closed premises),
+    # deliveries under way and points to collect from, depots that are no return, and
+    # exceptions where the carrier asks someone to act.
+    ("Appointed place is blocked, parcel taken back to the depot", "undelivered", "attempt_failed"),
+    ("Delivery code is missing, we will try again tomorrow", "undelivered", "attempt_failed"),
+    ("Business location closed, we will try again", "undelivered", "recipient_absent"),
+    ("Outside delivery zone, please collect it", "undelivered", "remote_area"),
+    ("Our driver is en route to your address", "pick_up", "out_for_delivery"),
+    (
+        "Your parcel is on its way to you and will arrive this afternoon",
+        "pick_up",
+        "out_for_delivery",
+    ),
+    ("The package will be delivered by our courier today", "pick_up", "out_for_delivery"),
+    ("Second delivery attempt successful", "delivered", "delivered"),
+    ("Uw pakket kan worden afgehaald bij het PostNL-punt", "pick_up", "awaiting_collection"),
+    ("Извещение доставлено адресату", "pick_up", "awaiting_collection"),
+    ("Осталось 3 дня до окончания срока хранения", "pick_up", "collection_deadline_near"),
+    ("Uw zending wordt morgen bezorgd", "in_transit", "in_transit"),
+    ("Zending kan niet worden bezorgd", "undelivered", "attempt_failed"),
+    ("On its way back to the nearest depot", "in_transit", "in_transit"),
+    ("The permanent PreferredDay has been cancelled.", "in_transit", "in_transit"),
+    ("Hold for Future Delivery Confirmed", "in_transit", "in_transit"),
+    ("Shipment held for inspection by customs", "in_transit", "in_customs"),
+    ("Parcel not delivered: please contact local customer service", "alert", "exception"),
+    ("Order cancelled by the sender", "alert", "exception"),
+    ("The whereabouts of your parcel are unknown", "alert", "lost"),
+    ("Handed over to the recipient in person", "delivered", "delivered"),
+    ("Delivery with authorisation to deposit", "delivered", "left_at_door"),
+    ("Return is out for delivery to the shipper", "returned", "returning"),
+    ("Zending gaat retour afzender", "returned", "returning"),
+    # Chinese stations and lockers: stored for the recipient to fetch is awaiting collection;
+    # signed for and then fetched (领取) by the recipient is delivered.
+    ("已签收，他人代签，包裹暂放前台，请来取", "pick_up", "awaiting_collection"),
+    ("您的快件已签收，收件人已从快递柜领取", "delivered", "delivered"),
+    # Messages that the number has no tracking read as not_found (the classifier keeps such a
+    # parcel not_found only when nothing else was scanned).
+    ("No tracking information for this number yet", "not_found", "not_yet_scanned"),
+    ("Ugyldig sporing", "not_found", "invalid_number"),
     ("Tracking number 123456", None, None),
 ]

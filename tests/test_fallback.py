@@ -57,6 +57,36 @@ def test_model_decides_unknown_wording_and_is_marked_inferred():
     assert (result.status, result.inferred, result.decided_by) == ("delivered", True, "model")
 
 
+class _FixedModel:
+    """A stand-in model that answers the same (status, reason, confidence) for every text."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def predict(self, texts):
+        return [self.answer for _ in texts]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # a movement reason needs MIN_CONFIDENCE; another state needs MIN_CONFIDENCE_STATE:
+        # held out, the model's unsure non-movement guesses on wording no rule knows were
+        # right 2 times in 18 (docs/classification.md, fifth pass)
+        (("in_transit", "info_received", 0.6), ("in_transit", "info_received", "model")),
+        (("alert", "exception", 0.75), ("in_transit", "in_transit", "unrecognised")),
+        (("delivered", "delivered", 0.95), ("delivered", "delivered", "model")),
+    ],
+)
+def test_model_needs_more_confidence_to_claim_a_state_than_a_movement(answer, expected):
+    reader = TextReader(phrase_book(), _FixedModel(answer))
+    result = classify(
+        events=[Event(NOW, "Qwxz plonk")], now=NOW, settings=TIME_RULES, reader=reader
+    )
+    assert (result.status, result.reason, result.decided_by) == expected
+    assert result.inferred
+
+
 def test_rules_decide_before_the_model():
     model = train([("Delivered", "alert", "lost"), ("Zugestellt", "alert", "lost")])
     reader = TextReader(phrase_book(), model)
@@ -122,10 +152,8 @@ CORPUS_TEXTS = len(load_texts())
 
 @pytest.mark.slow
 @pytest.mark.skipif(CORPUS_TEXTS < 1000, reason="needs the real corpus (>= 1000 texts)")
-@pytest.mark.xfail(
-    strict=False, reason="issue 15's target is not met yet: figures in docs/classification.md"
-)
 def test_accuracy_on_the_real_corpus_meets_the_target():
+    # met since the fifth pass (docs/classification.md): a fall below it is a regression
     report = evaluate(folds=10)["rules+model"]
     for kind in ("events", "histories"):
         figures = report[kind].as_dict()

@@ -83,6 +83,18 @@ def _write(tmp_path, name, data):
         ),
         ([{"status": "alert", "reason": "lost", "priority": 1, "regexes": ["("]}], "bad regex"),
         ([{"status": "alert", "reason": "lost", "priority": 1}], "no phrases"),
+        (
+            [
+                {
+                    "status": "alert",
+                    "reason": "lost",
+                    "priority": 1,
+                    "regexes": ["x"],
+                    "regex_requires": [],
+                }
+            ],
+            "regex_requires",
+        ),
     ],
 )
 def test_bad_phrase_entry_is_named(tmp_path, rules, message):
@@ -90,6 +102,26 @@ def test_bad_phrase_entry_is_named(tmp_path, rules, message):
     with pytest.raises(RuleFileError, match="rules #0") as caught:
         load_phrases(path)
     assert message in str(caught.value)
+
+
+def test_gated_regexes_run_only_when_a_required_phrase_is_in_the_text(tmp_path):
+    # regexes run on every text; "regex_requires" keeps a costly one to the texts that name
+    # one of its words (found by the same one-pass phrase index), with the same outcome
+    rule = {
+        "status": "in_transit",
+        "reason": "in_transit",
+        "priority": 73,
+        "regexes": [r" on (the|its) way to (the |a )?(\w+ ){0,2}(locker|parcel shop)"],
+        "regex_requires": ["locker", "parcel shop"],
+    }
+    other = {"status": "pick_up", "reason": "awaiting_collection", "priority": 48}
+    other["phrases"] = {"en": ["locker", "parcel shop"]}
+    book = load_phrases(_write(tmp_path, "phrases.json", {"rules": [rule, other]}))
+    assert book.match("On its way to the DHL locker") == ("in_transit", "in_transit")
+    assert book.match("On its way to the parcel shop") == ("in_transit", "in_transit")
+    assert book.match("Ready in the locker") == ("pick_up", "awaiting_collection")
+    assert book.match("On its way to the depot") is None
+    assert book.gated and not book.regexes  # the regex sits behind its gate, not in the open list
 
 
 def test_operator_can_add_a_phrase_without_code(tmp_path):

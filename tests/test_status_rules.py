@@ -218,6 +218,30 @@ def test_events_none_understood_are_in_transit_inferred_never_not_found():
     assert result.deciding_event.text == "Wibble frob 9"  # the carrier's own latest text
 
 
+@pytest.mark.parametrize(
+    ("texts", "reason"),
+    [
+        (("No tracking information available yet for this number",), "not_yet_scanned"),
+        (("Invalid tracking",), "invalid_number"),
+        (("Ogiltig spårning", "Tracking number not found"), "number_expired"),
+        (("该单号暂无跟踪信息",), "not_yet_scanned"),
+    ],
+)
+def test_only_no_tracking_messages_is_still_not_found(texts, reason):
+    # statuses.md: not_found means no tracking information can be had for the number; a
+    # provider's or carrier's message saying so is no scan, so it proves nothing exists
+    result = history(*texts)
+    assert (result.status, result.reason, result.inferred) == ("not_found", reason, False)
+    assert result.deciding_event is None
+
+
+def test_no_tracking_message_among_real_scans_counts_for_nothing():
+    result = history("No tracking information available yet", "Arrived at sort facility")
+    assert (result.status, result.inferred) == ("in_transit", False)
+    mixed = history("Invalid tracking", "Zxqv blorp 17")  # unread wording is still a scan
+    assert (mixed.status, mixed.inferred) == ("in_transit", True)
+
+
 def test_understood_status_is_not_marked_inferred():
     result = history("Zxqv blorp", "Delivered")
     assert (result.status, result.inferred, result.decided_by) == ("delivered", False, "rule")
@@ -305,7 +329,7 @@ def test_rule_tables_cover_25_languages():
     from pathlib import Path
 
     data = json.loads(Path("config/phrases.json").read_text(encoding="utf-8"))
-    languages = {lang for group in data["rules"] for lang in group["phrases"]}
+    languages = {lang for group in data["rules"] for lang in group.get("phrases", {})}
     required = set(
         "en de fr es it nl pt zh ja sv da no fi pl cs uk ru tr ko ar he el ro hu th vi id".split()
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from config.settings import TIME_RULES
 from jobs.tracking.classify_io import parse_parcel
 from jobs.tracking.events import Event
-from jobs.tracking.native_codes import PROVIDERS, load_codes, parcel_pair
+from jobs.tracking.native_codes import PROVIDERS, load_codes, native_pair, parcel_pair
 from jobs.tracking.phrases import load_phrases
 from jobs.tracking.reading import MERCHANT, MODEL, TextReader
 from jobs.tracking.taxonomy import REASONS, STATUSES, explain, load_explanations
@@ -124,13 +124,32 @@ def _not_found_reason(detection_reason, provider_error):
     return "not_yet_scanned"
 
 
+def _only_no_tracking_messages(order, provider, reader) -> str | None:
+    """The not_found reason when every event is a message that the number has no tracking
+    (read by a rule as not_found, no code of its own), else None: such a message is no scan."""
+    if reader is None:
+        from jobs.tracking.reading import default_reader
+
+        reader = default_reader()
+    reason = None
+    for event in order:
+        read = reader.read(event.text) if event.text else None
+        if read is None or read[0] != "not_found" or native_pair(event.code, provider):
+            return None
+        reason = read[1]
+    return reason
+
+
 def _decide(events, provider, native, detection_reason, provider_error, reader, merchant_rules):
     """Status, reason, deciding event, when the state began and what decided, before time rules."""
     state = latest_state(events, provider, reader, merchant_rules)
     unread = native is None or native[0] in ("not_found",)
     if state is None and events and unread:
-        # events prove the parcel exists, even when no event is understood: never not_found
         order = sorted(events, key=lambda e: (e.time, e.text, e.location or "", e.code or ""))
+        none_found = _only_no_tracking_messages(order, provider, reader)
+        if none_found is not None:  # "no tracking information for this number" is no scan
+            return "not_found", none_found, None, None, None
+        # events prove the parcel exists, even when no event is understood: never not_found
         first, latest = order[0], order[-1]
         return "in_transit", "in_transit", latest, first.time, UNRECOGNISED
     if native is not None and (state is None or native[0] not in ("not_found",)):
@@ -238,7 +257,8 @@ def classify(
 def classify_lines(
     lines: Iterable[str], settings: Mapping | None = None, now: datetime | None = None
 ) -> Iterator[dict]:
-    """Classify JSON lines (shared/cli-contract.md): one dict out per non-blank line, errors too."""
+    """Classify JSON lines (the `parceldesk classify` contract): one dict out per non-blank line,
+    errors too."""
     settings = TIME_RULES if settings is None else settings
     for number, line in enumerate(lines, start=1):
         if not line.strip():

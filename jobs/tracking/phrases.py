@@ -130,6 +130,9 @@ class PhraseBook:
         self.masks = _Index()
         self.index = _Index()
         self.regexes: list[tuple[re.Pattern, int]] = []
+        # regexes of groups with "regex_requires": run only when one of those phrases is found
+        self.gates = _Index()
+        self.gated: dict[int, list[re.Pattern]] = {}
         self.rules: list[Rule] = []
         self._compile_masks(data.get("masks", {}), where)
         self._compile_rules(data.get("rules"), where)
@@ -150,7 +153,17 @@ class PhraseBook:
             phrases, regexes = _group_entries(group, label)
             for phrase in phrases:
                 self.index.add(phrase, number)
-            self.regexes += [(regex, number) for regex in regexes]
+            gate = group.get("regex_requires")
+            if gate is None:
+                self.regexes += [(regex, number) for regex in regexes]
+                continue
+            if not regexes or not isinstance(gate, list) or not gate:
+                raise RuleFileError(
+                    f"{label}: 'regex_requires' must be a non-empty phrase list, with regexes"
+                )
+            for phrase in _strings(gate, f"{label} regex_requires"):
+                self.gates.add(_fold_phrase(phrase), number)
+            self.gated[number] = regexes
 
     def _negated(self, padded: str, start: int) -> bool:
         before = padded[:start].rstrip()
@@ -176,6 +189,11 @@ class PhraseBook:
             found = regex.search(padded)
             if found:
                 yield rules[number].priority, found.start(), len(found[0]), number
+        for number in {number for _, _, number in self.gates.find(padded)}:
+            for regex in self.gated[number]:
+                found = regex.search(padded)
+                if found:
+                    yield rules[number].priority, found.start(), len(found[0]), number
 
     def match(self, text: str) -> tuple[str, str] | None:
         """Return (status, reason) of the highest-priority rule the text matches, or None."""

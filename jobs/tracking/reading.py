@@ -53,7 +53,9 @@ class TextReader:
             for text, (status, reason, confidence) in zip(
                 pending, self.model.predict(pending), strict=True
             ):
-                accepted = confidence >= self.model_threshold and status not in _NO_SIGNAL
+                accepted = status not in _NO_SIGNAL and confidence >= self.model_threshold
+                if status != "in_transit":  # claiming another state needs more confidence
+                    accepted = accepted and confidence >= self.state_threshold
                 self._known[text] = (status, reason, MODEL) if accepted else None
 
     @property
@@ -61,6 +63,12 @@ class TextReader:
         from jobs.tracking.fallback import MIN_CONFIDENCE
 
         return MIN_CONFIDENCE
+
+    @property
+    def state_threshold(self) -> float:
+        from jobs.tracking.fallback import MIN_CONFIDENCE_STATE
+
+        return MIN_CONFIDENCE_STATE
 
 
 _NO_SIGNAL = ("not_found", "expired")
