@@ -16,6 +16,8 @@ _COMBINING = re.compile(
 
 def normalize(text: str) -> str:
     """Fold case, accents, punctuation and full-width forms, so rules match any spelling."""
+    if text.isascii():  # most carrier texts: NFKC and marks change nothing, casefold is lower
+        return _NON_WORD.sub(" ", text.lower()).strip()
     folded = unicodedata.normalize("NFKC", text.translate(_MARKS)).casefold()
     if not folded.isascii():
         folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded)).translate(_LETTERS)
