@@ -183,28 +183,25 @@ class PhraseBook:
         return "".join(chars)
 
     def _candidates(self, padded: str):
-        """(priority, position, phrase length, rule number) of every rule the text matches."""
+        """A sort key of every rule the text matches: highest priority first, then leftmost,
+        then longest phrase, then the rule's order (-priority, position, -length, number)."""
         rules = self.rules
         for position, length, number in self.index.find(padded):
-            yield rules[number].priority, position, length, number
-        for regex, number in self.regexes:
-            found = regex.search(padded)
-            if found:
-                yield rules[number].priority, found.start(), len(found[0]), number
+            yield -rules[number].priority, position, -length, number
         for number in {number for _, _, number in self.gates.find(padded)}:
             for regex in self.gated[number]:
                 found = regex.search(padded)
                 if found:
-                    yield rules[number].priority, found.start(), len(found[0]), number
+                    yield -rules[number].priority, found.start(), -len(found[0]), number
+        for regex, number in self.regexes:
+            found = regex.search(padded)
+            if found:
+                yield -rules[number].priority, found.start(), -len(found[0]), number
 
     def match(self, text: str) -> tuple[str, str] | None:
         """Return (status, reason) of the highest-priority rule the text matches, or None."""
         padded = self._masked(f" {normalize(text)} ")
-        best = min(
-            self._candidates(padded),
-            key=lambda c: (-c[0], c[1], -c[2], c[3]),
-            default=None,
-        )
+        best = min(self._candidates(padded), default=None)
         if best is None:
             return None
         rule = self.rules[best[3]]
