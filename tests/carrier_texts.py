@@ -596,4 +596,9 @@ LOOKALIKES = [
     ("No tracking information for this number yet", "not_found", "not_yet_scanned"),
     ("Ugyldig sporing", "not_found", "invalid_number"),
     ("Tracking number 123456", None, None),
+    # Ukrainian "handed over" (upper-case in Meest's feed) is a delivery; "доручення" (an order,
+    # an instruction) is not. A courier holding the item "for delivery" is today's round.
+    ("ВІДПРАВЛЕННЯ ДОРУЧЕНО АДРЕСАТУ", "delivered", "delivered"),
+    ("Доручення на доставку сформовано", None, None),
+    ("Parcel is with the courier for delivery", "pick_up", "out_for_delivery"),
 ]
