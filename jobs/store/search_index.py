@@ -1,4 +1,14 @@
-"""Trigram indexes behind the grid's substring search: FTS5 on SQLite, pg_trgm on PostgreSQL."""
+"""Trigram indexes behind the grid's substring search: FTS5 on SQLite, pg_trgm on PostgreSQL.
+
+Names and emails are compared without accents or case (issue 17): "muller" finds "Müller" and
+"müller" finds "Muller". A row matches when a column contains the term, the name and email
+folded (`folding.fold`) as the term is. PostgreSQL compares `parceldesk_fold(column)` (unaccent,
+lower case) through trigram indexes on those expressions. SQLite 3.40's trigram tokenizer
+cannot fold accents, so a second FTS5 table (`shipment_words`, unicode61 remove_diacritics)
+finds the folded words a term starts; a term folded only inside a word ("ancois" for
+"François") is found where rows are tested one by one (a small account, a common term's walk),
+not through the indexes.
+"""
 
 import json
 import logging
@@ -10,6 +20,7 @@ from dataclasses import dataclass
 from peewee import OP, SQL, DatabaseError, Expression, NodeList, Value
 
 from jobs.store.database import is_postgres
+from jobs.store.folding import SQL_FUNCTION, fold
 from jobs.store.models import Shipment, db
 
 log = logging.getLogger(__name__)
@@ -54,6 +65,27 @@ SQLITE_OBJECTS = {
         INSERT INTO {FTS_TABLE}(rowid, {_LIST}) VALUES (new.id, {_NEW}); END""",
 }
 PG_INDEXES = {f"shipment_{c}_trgm": c for c in COLUMNS}
+FOLDED = ("customer_name", "email")  # compared without accents
+# PostgreSQL with unaccent: the folded names and emails are indexed instead of the plain ones.
+PG_FOLD_INDEXES = {f"shipment_{c}_fold_trgm": c for c in FOLDED}
+# SQLite: the folded words of names and emails, kept by triggers as the trigram table is; it
+# costs one more FTS5 insert a row (see bench notes in docs/benchmarks.md, "accents").
+WORDS_TABLE = "shipment_words"
+_WORDS_NEW = ", ".join(f"new.{c}" for c in FOLDED)
+_WORDS_OLD = ", ".join(f"old.{c}" for c in FOLDED)
+_WORDS_LIST = ", ".join(FOLDED)
+SQLITE_WORD_OBJECTS = {
+    "shipment_words_ai": f"""CREATE TRIGGER shipment_words_ai AFTER INSERT ON shipment BEGIN
+        INSERT INTO {WORDS_TABLE}(rowid, {_WORDS_LIST}) VALUES (new.id, {_WORDS_NEW}); END""",
+    "shipment_words_ad": f"""CREATE TRIGGER shipment_words_ad AFTER DELETE ON shipment BEGIN
+        INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, {_WORDS_LIST})
+        VALUES ('delete', old.id, {_WORDS_OLD}); END""",
+    "shipment_words_au": f"""CREATE TRIGGER shipment_words_au AFTER UPDATE OF {_WORDS_LIST}
+        ON shipment BEGIN
+        INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, {_WORDS_LIST})
+        VALUES ('delete', old.id, {_WORDS_OLD});
+        INSERT INTO {WORDS_TABLE}(rowid, {_WORDS_LIST}) VALUES (new.id, {_WORDS_NEW}); END""",
+}
 
 
 def ensure_search_index(database=None):
@@ -63,6 +95,7 @@ def ensure_search_index(database=None):
         _ensure_trigram_indexes(database)
     else:
         _ensure_fts(database)
+        _ensure_words(database)
 
 
 def _sqlite_names(database, kind: str) -> set:
@@ -96,8 +129,41 @@ def _fts_complete(database) -> bool:
     return columns == COLUMNS and set(SQLITE_OBJECTS) <= _sqlite_names(database, "trigger")
 
 
+def _ensure_words(database):
+    """The folded-words FTS5 table and its triggers, filled once from the existing rows."""
+
+    def complete():
+        return WORDS_TABLE in _sqlite_names(database, "table") and set(
+            SQLITE_WORD_OBJECTS
+        ) <= _sqlite_names(database, "trigger")
+
+    if complete():
+        return
+    with database.atomic("IMMEDIATE"):
+        if complete():
+            return
+        _drop_words(database)
+        database.execute_sql(
+            f"CREATE VIRTUAL TABLE {WORDS_TABLE} USING fts5({_WORDS_LIST}, content='shipment', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+        )
+        for sql in SQLITE_WORD_OBJECTS.values():
+            database.execute_sql(sql)
+        database.execute_sql(f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}) VALUES ('rebuild')")
+
+
+def _drop_words(database):
+    for name in SQLITE_WORD_OBJECTS:
+        database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    database.execute_sql(f"DROP TABLE IF EXISTS {WORDS_TABLE}")
+
+
 def _ensure_trigram_indexes(database):
-    """pg_trgm GIN indexes; without the extension the search still works, by a scan."""
+    """pg_trgm GIN indexes; without the extension the search still works, by a scan.
+
+    With the unaccent extension, names and emails are indexed folded (`parceldesk_fold`),
+    and their plain indexes, which no query uses then, are dropped.
+    """
     try:
         with database.atomic():
             database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -105,23 +171,82 @@ def _ensure_trigram_indexes(database):
         present = database.execute_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         if present.fetchone() is None:
             log.warning("pg_trgm unavailable (%s): substring search scans the rows", error)
+            _ensure_fold_function(database)
             return
-    for name, column in PG_INDEXES.items():
+    folds = _ensure_fold_function(database)
+    wanted = dict(PG_INDEXES)
+    if folds:
+        for name, column in PG_FOLD_INDEXES.items():
+            database.execute_sql(
+                f"CREATE INDEX IF NOT EXISTS {name} ON shipment "
+                f"USING gin ({SQL_FUNCTION}({column}) gin_trgm_ops)"
+            )
+        for name, column in PG_INDEXES.items():
+            if column in FOLDED:
+                database.execute_sql(f"DROP INDEX IF EXISTS {name}")
+                del wanted[name]
+    for name, column in wanted.items():
         database.execute_sql(
             f"CREATE INDEX IF NOT EXISTS {name} ON shipment USING gin ({column} gin_trgm_ops)"
         )
+
+
+def _ensure_fold_function(database) -> bool:
+    """`parceldesk_fold(text)`: unaccent with its dictionary named, in lower case, IMMUTABLE
+    (so that an index can hold it). False, with a log line, when unaccent may not be created:
+    the search then compares names and emails with accents, as before."""
+    try:
+        with database.atomic():
+            database.execute_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+    except DatabaseError as error:
+        log.debug("CREATE EXTENSION unaccent: %s", error)
+    row = database.execute_sql(
+        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'unaccent'"
+    ).fetchone()
+    if row is None:
+        log.warning(
+            "unaccent unavailable (CREATE EXTENSION unaccent not permitted): the search "
+            "compares names and emails with their accents; a superuser can run "
+            "CREATE EXTENSION unaccent, then `parceldesk migrate` folds them"
+        )
+        # A function (and its indexes) left by an earlier install would fail without it.
+        database.execute_sql(f"DROP FUNCTION IF EXISTS {SQL_FUNCTION}(text) CASCADE")
+        database.pg_folds = False
+        return False
+    schema = row[0]
+    # BEGIN ATOMIC: the function depends on unaccent, so dropping the extension drops it
+    # (and the indexes on it) rather than leaving indexes that fail at each write.
+    database.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {SQL_FUNCTION}(text) RETURNS text LANGUAGE sql "
+        "IMMUTABLE STRICT PARALLEL SAFE BEGIN ATOMIC "
+        f"SELECT lower({schema}.unaccent('{schema}.unaccent'::regdictionary, $1)); END"
+    )
+    database.pg_folds = True
+    return True
+
+
+def pg_folds(database=None) -> bool:
+    """Whether PostgreSQL has `parceldesk_fold` (asked once per database object)."""
+    database = database or db.obj
+    if getattr(database, "pg_folds", None) is None:
+        found = database.execute_sql(
+            "SELECT 1 FROM pg_proc WHERE proname = %s", (SQL_FUNCTION,)
+        ).fetchone()
+        database.pg_folds = found is not None
+    return database.pg_folds
 
 
 def drop_search_index(database=None):
     """Remove the search index (bulk loads rebuild it once at the end, which is faster)."""
     database = database or db.obj
     if is_postgres(database):
-        for name in PG_INDEXES:
+        for name in [*PG_INDEXES, *PG_FOLD_INDEXES]:
             database.execute_sql(f"DROP INDEX IF EXISTS {name}")
         return
     for name in SQLITE_OBJECTS:
         database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
     database.execute_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    _drop_words(database)
 
 
 def _fts_phrase(text: str) -> str:
@@ -137,9 +262,12 @@ def substring_condition(q: str, number: str):
     """
     if is_postgres() or not _indexed(q, number):
         return like_condition(q, number)
-    return Shipment.id.in_(
-        SQL(f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)", [_fts_query(q, number)])
-    )
+    condition = None
+    for table, match, trusted in _fts_sources(q, number, whole=True):
+        found = Shipment.id.in_(SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", [match]))
+        found = found if trusted else found & like_condition(q, number)
+        condition = found if condition is None else condition | found
+    return condition
 
 
 def many_matches(q: str, number: str, merchant_id: int) -> bool:
@@ -265,30 +393,88 @@ def _look_up_fts(q: str, number: str, merchant_id: int) -> Matches:
     page and the counts read them with `merchant_id = ?` anyway. A longer term is looked up
     by its first WINDOW characters (a phrase of many trigrams common in every row, such as
     "@gmail.com", costs more than it narrows), and those candidates are tested whole.
+
+    Up to three look-ups (`_fts_sources`): the term in the trigram table, the term folded
+    there (when it has accents: "müller" finds "Muller"), and its folded words in the words
+    table ("muller" finds "Müller"); the matches of all three are the term's.
     """
-    if max(len(q), len(number)) > WINDOW:
-        candidates = _fts_ids(_fts_query(q[:WINDOW], number[:WINDOW]), WALK_AFTER)
-        if len(candidates) < WALK_AFTER:
-            ids = _verified(candidates, merchant_id, like_condition(q, number))
-            return Matches(many=False, ids=ids, counted=len(ids))
-    match = _fts_query(q, number)
-    candidates = _fts_ids(match, WALK_AFTER)
-    if len(candidates) < WALK_AFTER:
-        return Matches(many=False, ids=candidates)  # any merchant's: not counted
-    # Common in the index: common for this merchant too, or only for others (then sorted).
-    sql = (
-        f"SELECT shipment.id FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
-        f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? LIMIT ?"
-    )
-    mine = [i for (i,) in db.execute_sql(sql, (match, merchant_id, VERIFY + 1))]
-    if len(mine) > VERIFY:
-        return Matches(many=True, counted=len(mine))
-    return Matches(many=False, ids=tuple(mine), counted=len(mine))
+    found, tested = set(), True  # tested: every id found is the merchant's and a match
+    sources = _fts_sources(q, number, whole=False)
+    looked_up = _fts_ids_each(sources, WALK_AFTER)
+    if any(len(candidates) >= WALK_AFTER for candidates in looked_up):
+        return _common_fts(q, number, merchant_id)
+    for (_, _, trusted), candidates in zip(sources, looked_up, strict=True):
+        if trusted:
+            found.update(candidates)  # any merchant's: not counted
+            tested = False
+        else:
+            found.update(_verified(candidates, merchant_id, like_condition(q, number)))
+    ids = tuple(sorted(found))
+    return Matches(many=False, ids=ids, counted=len(ids) if tested else 0)
 
 
-def _fts_ids(match: str, limit: int) -> tuple:
-    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?"
-    return tuple(i for (i,) in db.execute_sql(sql, (match, limit)))
+def _common_fts(q: str, number: str, merchant_id: int) -> Matches:
+    """Common in the index: common for this merchant too, or only for others (then sorted)."""
+    mine = set()
+    for table, match, trusted in _fts_sources(q, number, whole=True):
+        sql = (
+            f"SELECT shipment.id FROM {table} CROSS JOIN shipment ON shipment.id = "
+            f"{table}.rowid WHERE {table} MATCH ? AND shipment.merchant_id = ? LIMIT ?"
+        )
+        candidates = tuple(i for (i,) in db.execute_sql(sql, (match, merchant_id, VERIFY + 1)))
+        if trusted:
+            mine.update(candidates)
+        else:
+            mine.update(_verified(candidates, merchant_id, like_condition(q, number)))
+            if len(candidates) > VERIFY:  # more candidates than read: some may match
+                return Matches(many=True, counted=len(mine))
+        if len(mine) > VERIFY:
+            return Matches(many=True, counted=len(mine))
+    return Matches(many=False, ids=tuple(sorted(mine)), counted=len(mine))
+
+
+def _fts_sources(q: str, number: str, whole: bool) -> list:
+    """(table, MATCH query, trusted) of each FTS5 look-up of the term.
+
+    Trusted: every row the query finds contains the term, so it needs no test. A term longer
+    than WINDOW is looked up by its start (not trusted) unless `whole`. The words table finds
+    rows whose folded words start as the term's do; only a term of one word (letters and
+    digits) is sure to be contained then: "jose garcia" also finds "José-García".
+    """
+    folded = fold(q)
+    long = not whole and max(len(q), len(number)) > WINDOW
+    cut = WINDOW if long else None
+    sources = [(FTS_TABLE, _fts_query(q[:cut], number[:cut]), not long)]
+    if folded != q.lower() and len(folded) >= TRIGRAM:  # typed with accents
+        sources.append((FTS_TABLE, _folded_query(folded[:cut]), not long))
+    words = _words_query(q)
+    if words:
+        sources.append((WORDS_TABLE, words, q.isalnum()))
+    return sources
+
+
+def _folded_query(folded: str) -> str:
+    return f"{{{' '.join(FOLDED)}}} : {_fts_phrase(folded)}"
+
+
+def _words_query(q: str) -> str | None:
+    """The term's words, the last a prefix, as one FTS5 phrase; None when it has no word."""
+    if not any(c.isalnum() for c in q):
+        return None
+    return f"{{{' '.join(FOLDED)}}} : {_fts_phrase(q)}*"
+
+
+def _fts_ids_each(sources: list, limit: int) -> list[tuple]:
+    """Up to `limit` row ids of each source's query, all in one statement."""
+    parts, params = [], []
+    for n, (table, match, _) in enumerate(sources):
+        parts.append(f"SELECT {n}, rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
+                     "LIMIT ?)")  # fmt: skip
+        params += [match, limit]
+    found = [[] for _ in sources]
+    for n, rowid in db.execute_sql(" UNION ALL ".join(parts), params):
+        found[n].append(rowid)
+    return [tuple(ids) for ids in found]
 
 
 def _verified(candidates: tuple, merchant_id: int, condition) -> tuple:
@@ -353,15 +539,54 @@ def like_condition(q: str, number: str, walk: bool = False):
     """
     columns = (Shipment.tracking_number, Shipment.order_id, Shipment.order_ids,
                Shipment.customer_name, Shipment.email)  # fmt: skip
-    if walk and is_postgres():
+    postgres = is_postgres()
+    if walk and postgres:
         columns = tuple(NodeList((c, SQL("|| ''")), parens=True) for c in columns)
     tracking, *others = columns  # order_ids: the later orders of a combined shipment
     condition = _contains(tracking, number)
-    for column in others:
-        condition |= _contains(column, q)
+    for column, field in zip(others, ("order_id", "order_ids", *FOLDED), strict=True):
+        if field not in FOLDED:
+            condition |= _contains(column, q)
+        elif postgres:
+            condition |= _contains_folded_pg(column, q)
+        else:
+            condition |= _contains_folded_sqlite(column, q)
     return condition
 
 
+def _pattern(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"  # literal, as in the trigram index
+
+
 def _contains(column, text: str):
-    escaped = re.sub(r"([\\%_])", r"\\\1", text)  # literal, as in the trigram index
-    return Expression(column, OP.ILIKE, NodeList((Value(f"%{escaped}%"), SQL("ESCAPE '\\'"))))
+    return Expression(column, OP.ILIKE, NodeList((Value(_pattern(text)), SQL("ESCAPE '\\'"))))
+
+
+def _contains_folded_pg(column, text: str):
+    """parceldesk_fold(column) LIKE parceldesk_fold('%text%'): what the folded indexes answer
+    (the term is folded by the same function, a constant the planner computes once)."""
+    if not pg_folds():
+        return _contains(column, text)
+    folded = NodeList((SQL(SQL_FUNCTION), NodeList((column,), parens=True)), glue="")
+    pattern = NodeList((SQL(SQL_FUNCTION), NodeList((Value(_pattern(text)),), parens=True)),
+                       glue="")  # fmt: skip
+    return Expression(folded, OP.LIKE, NodeList((pattern, SQL("ESCAPE '\\'"))))
+
+
+def _contains_folded_sqlite(column, text: str):
+    """The column contains the term, or the term folded, or folded contains it folded.
+
+    SQLite's LIKE ignores the case of ASCII letters only; the fold (a Python function) is
+    called only for values with a character beyond ASCII, which GLOB tells at C speed.
+    """
+    folded = fold(text)
+    condition = _contains(column, text)
+    if folded != text.lower():
+        condition |= _contains(column, folded)
+    beyond_ascii = NodeList((column, SQL("GLOB ?", ["*[^ -~]*"])))
+    by_fold = Expression(
+        NodeList((SQL(SQL_FUNCTION), NodeList((column,), parens=True)), glue=""),
+        OP.ILIKE,  # peewee's LIKE on SQLite (its OP.LIKE is GLOB); both sides are lower case
+        NodeList((Value(_pattern(folded)), SQL("ESCAPE '\\'"))),
+    )
+    return condition | (beyond_ascii & by_fold)
