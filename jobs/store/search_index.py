@@ -68,23 +68,39 @@ PG_INDEXES = {f"shipment_{c}_trgm": c for c in COLUMNS}
 FOLDED = ("customer_name", "email")  # compared without accents
 # PostgreSQL with unaccent: the folded names and emails are indexed instead of the plain ones.
 PG_FOLD_INDEXES = {f"shipment_{c}_fold_trgm": c for c in FOLDED}
-# SQLite: the folded words of names and emails, kept by triggers as the trigram table is; it
-# costs one more FTS5 insert a row (see bench notes in docs/benchmarks.md, "accents").
+# SQLite: the folded words of the names and emails that have a character beyond ASCII (the
+# trigram table finds the others, typed with or without accents), kept by triggers as the
+# trigram table is. Only those values: a phrase such as "anna.muller@gmail.com" reads the
+# posting list of each word, and "com" in every email cost 60 ms a search.
 WORDS_TABLE = "shipment_words"
-_WORDS_NEW = ", ".join(f"new.{c}" for c in FOLDED)
-_WORDS_OLD = ", ".join(f"old.{c}" for c in FOLDED)
+WORDS_SOURCE = "shipment_words_source"  # the view 'rebuild' reads
+BEYOND_ASCII = "'*[^ -~]*'"  # a GLOB pattern
+
+
+def _beyond_ascii(row: str, column: str) -> str:
+    return f"CASE WHEN {row}{column} GLOB {BEYOND_ASCII} THEN {row}{column} END"
+
+
+def _words_row(row: str) -> str:
+    """SELECT of the (rowid, name, email) the words table holds for a row, if any."""
+    values = ", ".join(_beyond_ascii(row, c) for c in FOLDED)
+    where = " OR ".join(f"{row}{c} GLOB {BEYOND_ASCII}" for c in FOLDED)
+    return f"{row}id, {values} WHERE {where}"
+
+
 _WORDS_LIST = ", ".join(FOLDED)
+_WORDS_DELETE = (
+    f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, {_WORDS_LIST}) "
+    f"SELECT 'delete', {_words_row('old.')};"
+)
+_WORDS_INSERT = f"INSERT INTO {WORDS_TABLE}(rowid, {_WORDS_LIST}) SELECT {_words_row('new.')};"
 SQLITE_WORD_OBJECTS = {
     "shipment_words_ai": f"""CREATE TRIGGER shipment_words_ai AFTER INSERT ON shipment BEGIN
-        INSERT INTO {WORDS_TABLE}(rowid, {_WORDS_LIST}) VALUES (new.id, {_WORDS_NEW}); END""",
+        {_WORDS_INSERT} END""",
     "shipment_words_ad": f"""CREATE TRIGGER shipment_words_ad AFTER DELETE ON shipment BEGIN
-        INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, {_WORDS_LIST})
-        VALUES ('delete', old.id, {_WORDS_OLD}); END""",
+        {_WORDS_DELETE} END""",
     "shipment_words_au": f"""CREATE TRIGGER shipment_words_au AFTER UPDATE OF {_WORDS_LIST}
-        ON shipment BEGIN
-        INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, {_WORDS_LIST})
-        VALUES ('delete', old.id, {_WORDS_OLD});
-        INSERT INTO {WORDS_TABLE}(rowid, {_WORDS_LIST}) VALUES (new.id, {_WORDS_NEW}); END""",
+        ON shipment BEGIN {_WORDS_DELETE} {_WORDS_INSERT} END""",
 }
 
 
@@ -133,9 +149,11 @@ def _ensure_words(database):
     """The folded-words FTS5 table and its triggers, filled once from the existing rows."""
 
     def complete():
-        return WORDS_TABLE in _sqlite_names(database, "table") and set(
-            SQLITE_WORD_OBJECTS
-        ) <= _sqlite_names(database, "trigger")
+        return (
+            WORDS_TABLE in _sqlite_names(database, "table")
+            and WORDS_SOURCE in _sqlite_names(database, "view")
+            and set(SQLITE_WORD_OBJECTS) <= _sqlite_names(database, "trigger")
+        )
 
     if complete():
         return
@@ -144,8 +162,15 @@ def _ensure_words(database):
             return
         _drop_words(database)
         database.execute_sql(
-            f"CREATE VIRTUAL TABLE {WORDS_TABLE} USING fts5({_WORDS_LIST}, content='shipment', "
-            "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+            f"CREATE VIEW {WORDS_SOURCE} AS SELECT id, "
+            + ", ".join(f"{_beyond_ascii('', c)} AS {c}" for c in FOLDED)
+            + " FROM shipment WHERE "
+            + " OR ".join(f"{c} GLOB {BEYOND_ASCII}" for c in FOLDED)
+        )
+        database.execute_sql(
+            f"CREATE VIRTUAL TABLE {WORDS_TABLE} USING fts5({_WORDS_LIST}, "
+            f"content='{WORDS_SOURCE}', content_rowid='id', "
+            "tokenize='unicode61 remove_diacritics 2')"
         )
         for sql in SQLITE_WORD_OBJECTS.values():
             database.execute_sql(sql)
@@ -156,6 +181,7 @@ def _drop_words(database):
     for name in SQLITE_WORD_OBJECTS:
         database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
     database.execute_sql(f"DROP TABLE IF EXISTS {WORDS_TABLE}")
+    database.execute_sql(f"DROP VIEW IF EXISTS {WORDS_SOURCE}")
 
 
 def _ensure_trigram_indexes(database):
@@ -543,6 +569,9 @@ def like_condition(q: str, number: str, walk: bool = False):
     if walk and postgres:
         columns = tuple(NodeList((c, SQL("|| ''")), parens=True) for c in columns)
     tracking, *others = columns  # order_ids: the later orders of a combined shipment
+    # SQLite's walk tests the folded words through the words table (one set of ids, read
+    # once) rather than calling the fold on every name beyond ASCII (a Python call each).
+    by_words = walk and not postgres and _indexed(q, number) and _words_query(q) is not None
     condition = _contains(tracking, number)
     for column, field in zip(others, ("order_id", "order_ids", *FOLDED), strict=True):
         if field not in FOLDED:
@@ -550,7 +579,9 @@ def like_condition(q: str, number: str, walk: bool = False):
         elif postgres:
             condition |= _contains_folded_pg(column, q)
         else:
-            condition |= _contains_folded_sqlite(column, q)
+            condition |= _contains_folded_sqlite(column, q, by_fold=not by_words)
+    if by_words:
+        condition |= _in_words(q)
     return condition
 
 
@@ -573,8 +604,8 @@ def _contains_folded_pg(column, text: str):
     return Expression(folded, OP.LIKE, NodeList((pattern, SQL("ESCAPE '\\'"))))
 
 
-def _contains_folded_sqlite(column, text: str):
-    """The column contains the term, or the term folded, or folded contains it folded.
+def _contains_folded_sqlite(column, text: str, by_fold: bool = True):
+    """The column contains the term, or the term folded, or (`by_fold`) folded contains it.
 
     SQLite's LIKE ignores the case of ASCII letters only; the fold (a Python function) is
     called only for values with a character beyond ASCII, which GLOB tells at C speed.
@@ -583,10 +614,28 @@ def _contains_folded_sqlite(column, text: str):
     condition = _contains(column, text)
     if folded != text.lower():
         condition |= _contains(column, folded)
+    return condition | _by_fold(column, folded) if by_fold else condition
+
+
+def _by_fold(column, folded: str):
     beyond_ascii = NodeList((column, SQL("GLOB ?", ["*[^ -~]*"])))
     by_fold = Expression(
         NodeList((SQL(SQL_FUNCTION), NodeList((column,), parens=True)), glue=""),
         OP.ILIKE,  # peewee's LIKE on SQLite (its OP.LIKE is GLOB); both sides are lower case
         NodeList((Value(_pattern(folded)), SQL("ESCAPE '\\'"))),
     )
-    return condition | (beyond_ascii & by_fold)
+    return beyond_ascii & by_fold
+
+
+def _in_words(q: str):
+    """`+id IN (the words table's matches)`: no index answers it, so a walk keeps its order.
+
+    A term of more than one word ("jose garcia" also finds "José-García") is then tested.
+    """
+    ids = NodeList((SQL("+"), Shipment.id), glue="")
+    found = SQL(f"(SELECT rowid FROM {WORDS_TABLE} WHERE {WORDS_TABLE} MATCH ?)", [_words_query(q)])
+    condition = Expression(ids, OP.IN, found)
+    if not q.isalnum():
+        folded = fold(q)
+        condition &= _by_fold(Shipment.customer_name, folded) | _by_fold(Shipment.email, folded)
+    return condition
