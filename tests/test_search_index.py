@@ -544,3 +544,26 @@ def test_the_folded_words_keep_up_with_accents_coming_and_going(app, accents):
         from jobs.store.search_index import WORDS_TABLE
 
         db.execute_sql(f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}) VALUES ('integrity-check')")
+
+
+def test_without_c_functions_the_fold_still_works(app, accents, monkeypatch):
+    """Not a superuser: unaccent's C function cannot be declared IMMUTABLE; the fold then
+    calls unaccent through SQL (slower, the same rows)."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's functions")
+    db.execute_sql("DROP FUNCTION IF EXISTS parceldesk_fold_c(regdictionary, text) CASCADE")
+    real = type(db.obj).execute_sql
+
+    def refuse(self, sql, *args, **kwargs):
+        if "LANGUAGE c" in sql:
+            raise ProgrammingError("permission denied for language c")
+        return real(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(type(db.obj), "execute_sql", refuse)
+    STEPS[-1].apply(db.obj)
+    monkeypatch.setattr(type(db.obj), "execute_sql", real)
+    body = db.execute_sql("SELECT prosrc, pg_get_functiondef(oid) FROM pg_proc "
+                          "WHERE proname = 'parceldesk_fold'").fetchone()  # fmt: skip
+    assert "parceldesk_fold_c" not in body[1]
+    assert found(accents, "muller") == {"ACC0001", "ACC0002"}
+    assert found(accents, "SÃO PAULO") == {"ACC0005"}

@@ -193,6 +193,10 @@ def accent_insensitive_search(database):
     extension, `parceldesk_fold` and trigram indexes on the folded columns, built from the
     existing rows (a clear log line, and the search of before, when unaccent is refused)."""
     ensure_search_index(database)
+    # Statistics of the folded expressions of the rows there (the look-up reads them); a new
+    # database has none to describe and is left to autovacuum.
+    if is_postgres(database) and database.execute_sql("SELECT 1 FROM shipment LIMIT 1").fetchone():
+        database.execute_sql("ANALYZE shipment")
 
 
 # The steps, in order. Never change or renumber a released step: add a new one.
