@@ -71,7 +71,7 @@ ACCEPTED = {
     "search-substring": "a word inside names and emails has no index: one pass over the "
     "merchant's rows, documented in grid_query.search_condition",
     "search-common-word": "PostgreSQL: a word its statistics put in a tenth of the rows is "
-    "counted to 1,001 by reading rows in storage order (search_index._dense)",
+    "counted to 1,001 by reading rows in storage order (search_index._estimate)",
     "search-common-word-deep": "the same look-up as search-common-word",
     "search-folded-common-word": "the same look-up as search-common-word, folded",
     "search-folded-common-word-deep": "the same look-up as search-common-word, folded",

@@ -35,10 +35,12 @@ WALK_AFTER = 5000
 # A common term is confirmed among the merchant's own rows up to this many: grid_counts.COUNT_CAP,
 # so that the counts of a walk are known ("1,000+") without reading a row.
 VERIFY = 1000
-# PostgreSQL reads up to twice VERIFY matches through the trigram indexes: a full name folded
-# ("Léa García" is also "Lea Garcia", "Léa Garcia", "Lea García": 1,400 rows in a million) is
-# then tested by id while walking (26 ms) rather than with five ILIKEs a row (83 ms).
-PG_VERIFY_FACTOR = 2
+# PostgreSQL reads up to twice VERIFY matches through the trigram indexes when its statistics
+# estimate fewer than PG_RARE * VERIFY: a full name folded ("Léa García" is also "Lea Garcia",
+# "Léa Garcia", "Lea García": 1,400 rows in a million, estimated 2,064) is then tested by id
+# while walking (26 ms) rather than with five ILIKEs a row (83 ms); a common word (estimated
+# 20,000-70,000) would only pay twice the reads (15 -> 30 ms for "garcia") before walking.
+PG_VERIFY_FACTOR, PG_RARE = 2, 10
 # PostgreSQL: a term its statistics put in a tenth of the merchant's rows is verified by
 # reading rows in storage order (about 10 rows read a match) instead of the trigram indexes.
 DENSE = 0.1
@@ -376,12 +378,14 @@ def _look_up(q: str, number: str, merchant_id: int) -> Matches:
             NodeList((Shipment.merchant, SQL("+ 0")), parens=True), OP.EQ, merchant_id
         )
         query = Shipment.select(Shipment.id).where(mine, like_condition(q, number))
+        matches, rows = _estimate(q, number, merchant_id)
         limit = VERIFY
-        if _dense(q, number, merchant_id):  # "gmail.com": rows in storage order hold it at once
+        if rows > 0 and matches >= DENSE * rows:  # "gmail.com": storage order holds it at once
             scan = Shipment.select(Shipment.id).where(mine, like_condition(q, number, walk=True))
             ids = tuple(i for (i,) in scan.limit(limit + 1).tuples())
         else:
-            limit = PG_VERIFY_FACTOR * VERIFY
+            if matches < PG_RARE * VERIFY:  # not a word in every hundredth row
+                limit = PG_VERIFY_FACTOR * VERIFY
             ids = _through_trigram_indexes(query.limit(limit + 1))
         if len(ids) > limit:
             return Matches(many=True, counted=len(ids))
@@ -389,8 +393,11 @@ def _look_up(q: str, number: str, merchant_id: int) -> Matches:
     return _look_up_fts(q, number, merchant_id)
 
 
-def _dense(q: str, number: str, merchant_id: int) -> bool:
-    """Whether PostgreSQL's statistics put the term in at least DENSE of the merchant's rows.
+def _estimate(q: str, number: str, merchant_id: int) -> tuple[float, float]:
+    """PostgreSQL's estimates of the merchant's matches of the term, and of its rows.
+
+    A term in at least DENSE of the rows is read in storage order (below); one estimated
+    under PG_RARE * VERIFY rows keeps up to PG_VERIFY_FACTOR * VERIFY ids.
 
     Its estimates of a word are rough (68,000 rows for "Roberts", about 20,000 in fact) but
     tell a big email domain (354,000 for "gmail.com") from a surname. Such a word is in
@@ -398,9 +405,7 @@ def _dense(q: str, number: str, merchant_id: int) -> bool:
     where the trigram indexes would merge posting lists of a third of the table (200 ms).
     """
     mine = Shipment.select(Shipment.id).where(Shipment.merchant == merchant_id)
-    matches = _estimated_rows(mine.where(like_condition(q, number)))
-    rows = _estimated_rows(mine)
-    return rows > 0 and matches >= DENSE * rows
+    return _estimated_rows(mine.where(like_condition(q, number))), _estimated_rows(mine)
 
 
 def _estimated_rows(query) -> float:
