@@ -6,7 +6,8 @@ under bench/data/ and reused) and, when TEST_DATABASE_URL is set, PostgreSQL (em
 unless --reuse finds the export imported); statuses are then
 spread as checks would leave them. The search terms are what a person types, drawn from the
 stored rows: whole numbers, their last digits or a middle part, order ids with and without '#',
-names, surnames, emails and their start, common domains, and terms nothing matches. Each is
+names, surnames, emails and their start, common domains, names written with accents typed
+without them ("Jose Garcia", "muller"), and terms nothing matches. Each is
 one htmx grid request through the Flask test client (the partial, counts included).
 """
 
@@ -85,6 +86,7 @@ def _spread_statuses(merchant_id):
 
 def terms(merchant_id: int) -> dict:
     """Search terms by kind, drawn from the stored rows (fixed seed)."""
+    from jobs.store.folding import fold
     from jobs.store.models import Shipment
 
     rng = random.Random(5)
@@ -96,6 +98,11 @@ def terms(merchant_id: int) -> dict:
         if row and row.merchant_id == merchant_id:
             picks.append(row)
     first = [s.customer_name.split()[0] for s in picks]
+    accented, other = [], random.Random(6)  # names with accents, typed without (issue 17)
+    while len(accented) < PER_KIND:
+        row = Shipment.get_or_none(Shipment.id == other.randrange(1, top + 1))
+        if row and row.merchant_id == merchant_id and not row.customer_name.isascii():
+            accented.append(row)
     return {
         "whole number": [s.tracking_number for s in picks],
         "last 10 digits/characters": [s.tracking_number[-10:] for s in picks],
@@ -108,6 +115,10 @@ def terms(merchant_id: int) -> dict:
         "whole email": [s.email for s in picks],
         "start of an email": [s.email.split("@")[0][:8] for s in picks],
         "common domain": ["gmail.com", "yahoo", "outlook.com", "gmx.de", "icloud"] * 5,
+        "accented name typed without accents": [fold(s.customer_name) for s in accented],
+        "accented word typed without accents": [
+            fold(next(w for w in s.customer_name.split() if not w.isascii())) for s in accented
+        ],
         "no match": [f"zqx{rng.randrange(10**6)}" for _ in range(PER_KIND)],
     }
 

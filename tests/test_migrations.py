@@ -258,3 +258,38 @@ def test_a_failing_step_is_not_recorded_and_runs_again_next_time(empty, monkeypa
         migrate()
     assert [step.version for step in pending_steps()] == [99]
     assert [step.version for step in migrate()] == [99]
+
+
+def test_the_accent_step_backfills_an_existing_database_once(empty, monkeypatch):
+    """A database with rows from before accent-insensitive search: the new step folds their
+    names and emails into the search index once; running it again changes nothing."""
+    from jobs.store import search_index
+    from jobs.store.grid_query import GridFilter, shipments_matching
+
+    monkeypatch.setattr(migrations, "STEPS", STEPS[:-1])  # the release before
+    migrate()
+    merchant = Merchant.create(email="old@example.com", password_hash="!")
+    Shipment.create(merchant=merchant, tracking_number="OLD0001", customer_name="Jörg Müller",
+                    email="françois@exemple.test")  # fmt: skip
+    Shipment.create(merchant=merchant, tracking_number="OLD0002", customer_name="Anna Muller")
+    monkeypatch.setattr(migrations, "STEPS", STEPS)
+    assert [step.version for step in migrate()] == [max(ALL)]
+    assert "accent" in STEPS[-1].name
+    assert migrate() == []
+    STEPS[-1].apply(empty)  # safe on a database that has its work done
+
+    monkeypatch.setattr(search_index, "SMALL_ACCOUNT", 0)  # through the indexes
+
+    def found(q):
+        with search_index.look_ups_remembered():
+            return {s.tracking_number for s in shipments_matching(merchant.id, GridFilter(q=q))}
+
+    assert found("muller") == {"OLD0001", "OLD0002"}
+    assert found("MÜLLER") == {"OLD0001", "OLD0002"}
+    assert found("francois") == {"OLD0001"}
+    assert found("jorg") == {"OLD0001"}
+    Shipment.update(customer_name="Jürgen Weiß").where(
+        Shipment.tracking_number == "OLD0001"
+    ).execute()
+    assert found("jurgen") == {"OLD0001"}  # kept up to date after the step, as before
+    assert found("jorg") == set()

@@ -17,6 +17,7 @@ from jobs.store.grid_query import (
 from jobs.store.migrations import STEPS, baseline
 from jobs.store.models import Merchant, Shipment, db
 from jobs.store.search_index import (
+    PG_FOLD_INDEXES,
     PG_INDEXES,
     drop_search_index,
     is_postgres,
@@ -339,7 +340,7 @@ def test_a_common_terms_page_is_walked_in_the_grids_order(app, crowd, monkeypatc
             plan = _plan(*test.sql())
         db.execute_sql("RESET enable_seqscan")
         db.execute_sql("RESET enable_indexscan")
-        assert not any(name in plan for name in PG_INDEXES), plan
+        assert not any(name in plan for name in [*PG_INDEXES, *PG_FOLD_INDEXES]), plan
     else:
         assert "TEMP B-TREE" not in _plan(*page), _plan(*page)
 
@@ -414,3 +415,155 @@ def test_postgresql_grid_search_compiles_no_plan_and_starts_no_worker(app, crowd
         del db.obj.execute_sql
     assert response.status_code == 200 and "SM0001" in response.get_data(as_text=True)
     assert seen == {("off", "0")}
+
+
+# Accent-insensitive search (issue 17): what a person types without (or with) accents finds
+# the names and emails written with (or without) them, in any case.
+ACCENTED = {  # tracking number: (customer name, email)
+    "ACC0001": ("Jörg Müller", "jorg@beispiel.test"),
+    "ACC0002": ("Anna Muller", "anna.muller@plain.test"),
+    "ACC0003": ("José García", "jose.garcia@correo.test"),
+    "ACC0004": ("Marie Lefèvre", "françois.dupont@exemple.test"),
+    "ACC0005": ("Loja São Paulo", "loja@sp.test"),
+    "ACC0006": ("Zoë Noël", "noel@plain.test"),
+}
+
+
+@pytest.fixture(params=["index", "walk"])
+def accents(request, people, account, monkeypatch):
+    """Merchant A's accented and plain names; merchant B has a Müller too (never shown).
+
+    "walk": the thresholds say every term is common, so the page walks the grid's order and
+    tests each row (a big account; a small one always does).
+    """
+    for number, (name, email) in ACCENTED.items():
+        add(people, number, customer_name=name, email=email)
+    other = Merchant.get(Merchant.email == "merchant-b@example.com")
+    add(other.id, "THEIRS0001", customer_name="Hans Müller", email="müller@b.test")
+    if request.param == "walk":
+        monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", 1)
+        monkeypatch.setattr("jobs.store.search_index.VERIFY", 0)
+        monkeypatch.setattr("jobs.store.search_index.SAMPLE_HITS", 1)
+    return people
+
+
+ACCENT_CASES = [
+    ("muller", {"ACC0001", "ACC0002"}),  # typed without the umlaut
+    ("MULLER", {"ACC0001", "ACC0002"}),  # and in capitals
+    ("müller", {"ACC0001", "ACC0002"}),  # typed with it finds the plain spelling too
+    ("MÜLLER", {"ACC0001", "ACC0002"}),
+    ("jörg m", {"ACC0001"}),  # across the space
+    ("jose", {"ACC0003"}),
+    ("josé", {"ACC0003"}),  # the name has it, the email has not: the row once
+    ("jose garcia", {"ACC0003"}),
+    ("JOSÉ GARCÍA", {"ACC0003"}),
+    ("lefevre", {"ACC0004"}),
+    ("francois", {"ACC0004"}),  # an email with a cedilla
+    ("francois.dupont@exemple", {"ACC0004"}),  # a long term, whole
+    ("françois.dupont@exemple.test", {"ACC0004"}),
+    ("sao paulo", {"ACC0005"}),
+    ("SÃO PAULO", {"ACC0005"}),
+    ("zoe", {"ACC0006"}),
+    ("noël@plain", {"ACC0006"}),  # an accent typed into a plain email
+    ("noel", {"ACC0006"}),  # name "Noël" and email "noel@": the row once
+    ("mullerx", set()),
+    ("jose garcix", set()),
+]
+
+
+@pytest.mark.parametrize(("q", "expected"), ACCENT_CASES)
+def test_search_ignores_accents_and_case_both_ways(app, accents, q, expected):
+    assert found(accents, q) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [("muller", {"ACC0001", "ACC0002"}), ("sao paulo", {"ACC0005"}), ("FRANCOIS", {"ACC0004"})],
+)
+def test_the_grid_request_finds_accented_names_and_emails(app, accents, merchant_client, q,
+                                                          expected):  # fmt: skip
+    """Through the htmx partial, as a person types into the search box."""
+    from tests.test_grid import HX
+
+    html = merchant_client.get("/shipments", query_string={"q": q}, headers=HX).get_data(
+        as_text=True
+    )
+    shown = {n for n in [*ACCENTED, "THEIRS0001"] if n in html}
+    assert shown == expected
+
+
+def test_the_exact_number_still_comes_first_among_accented_matches(app, accents):
+    """An order id that is also a word of names: the exact order comes first, then the rest."""
+    add(accents, "ACC0100", order_id="muller", customer_name="Plain Name")
+    with look_ups_remembered():
+        rows, _ = grid_page(accents, GridFilter(q="muller"), 50)
+    numbers = [r.tracking_number for r in rows]
+    assert numbers[0] == "ACC0100" and set(numbers[1:]) == {"ACC0001", "ACC0002"}
+
+
+def test_without_unaccent_the_search_still_ignores_case(app, accents, monkeypatch):
+    """PostgreSQL without the unaccent extension (not permitted): a clear log line, and the
+    search of before (case-insensitive substrings) still works."""
+    if not is_postgres():
+        pytest.skip("unaccent is PostgreSQL's")
+    from jobs.store import search_index
+
+    db.execute_sql("DROP EXTENSION IF EXISTS unaccent CASCADE")  # its function and indexes too
+    real = type(db.obj).execute_sql
+
+    def refuse(self, sql, *args, **kwargs):
+        if sql.startswith("CREATE EXTENSION") and "unaccent" in sql:
+            raise ProgrammingError("permission denied to create extension")
+        return real(self, sql, *args, **kwargs)
+
+    warnings = []
+    monkeypatch.setattr(type(db.obj), "execute_sql", refuse)
+    monkeypatch.setattr(search_index.log, "warning", lambda *args: warnings.append(args))
+    STEPS[-1].apply(db.obj)
+    monkeypatch.setattr(type(db.obj), "execute_sql", real)
+    assert any("unaccent unavailable" in w[0] for w in warnings), warnings
+    assert found(accents, "MÜLLER") == {"ACC0001"}
+    assert found(accents, "muller") == {"ACC0002"}
+
+
+def test_the_folded_words_keep_up_with_accents_coming_and_going(app, accents):
+    """A plain name given accents, an accented one made plain, a row deleted: found as now
+    written; SQLite's words table (only values beyond ASCII) stays exactly its rows' words."""
+    Shipment.update(customer_name="Anna Müller-Lüdenscheidt").where(
+        Shipment.tracking_number == "ACC0002"
+    ).execute()
+    Shipment.update(customer_name="Jorg Mueller").where(
+        Shipment.tracking_number == "ACC0001"
+    ).execute()
+    Shipment.delete().where(Shipment.tracking_number == "ACC0003").execute()
+    assert found(accents, "ludenscheidt") == {"ACC0002"}
+    assert found(accents, "muller") == {"ACC0002"}
+    assert found(accents, "mueller") == {"ACC0001"}
+    assert found(accents, "jose") == set()
+    if not is_postgres():
+        from jobs.store.search_index import WORDS_TABLE
+
+        db.execute_sql(f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}) VALUES ('integrity-check')")
+
+
+def test_without_c_functions_the_fold_still_works(app, accents, monkeypatch):
+    """Not a superuser: unaccent's C function cannot be declared IMMUTABLE; the fold then
+    calls unaccent through SQL (slower, the same rows)."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's functions")
+    db.execute_sql("DROP FUNCTION IF EXISTS parceldesk_fold_c(regdictionary, text) CASCADE")
+    real = type(db.obj).execute_sql
+
+    def refuse(self, sql, *args, **kwargs):
+        if "LANGUAGE c" in sql:
+            raise ProgrammingError("permission denied for language c")
+        return real(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(type(db.obj), "execute_sql", refuse)
+    STEPS[-1].apply(db.obj)
+    monkeypatch.setattr(type(db.obj), "execute_sql", real)
+    body = db.execute_sql("SELECT prosrc, pg_get_functiondef(oid) FROM pg_proc "
+                          "WHERE proname = 'parceldesk_fold'").fetchone()  # fmt: skip
+    assert "parceldesk_fold_c" not in body[1]
+    assert found(accents, "muller") == {"ACC0001", "ACC0002"}
+    assert found(accents, "SÃO PAULO") == {"ACC0005"}

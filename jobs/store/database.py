@@ -3,6 +3,7 @@
 from peewee import PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 
+from jobs.store.folding import SQL_FUNCTION, fold
 from jobs.store.models import db
 from jobs.store.private_files import private_sqlite_file
 
@@ -29,6 +30,8 @@ def open_database(url: str, pool_size: int = 10, stale_timeout: int = 300):
     if url.startswith("sqlite"):
         private_sqlite_file(url)
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        # The search compares names and emails without accents (search_index.like_condition).
+        database.register_function(fold, SQL_FUNCTION, 1, deterministic=True)
     else:
         scheme, rest = url.split("://", 1)
         database = connect(

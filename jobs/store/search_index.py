@@ -1,4 +1,14 @@
-"""Trigram indexes behind the grid's substring search: FTS5 on SQLite, pg_trgm on PostgreSQL."""
+"""Trigram indexes behind the grid's substring search: FTS5 on SQLite, pg_trgm on PostgreSQL.
+
+Names and emails are compared without accents or case (issue 17): "muller" finds "Müller" and
+"müller" finds "Muller". A row matches when a column contains the term, the name and email
+folded (`folding.fold`) as the term is. PostgreSQL compares `parceldesk_fold(column)` (unaccent,
+lower case) through trigram indexes on those expressions. SQLite 3.40's trigram tokenizer
+cannot fold accents, so a second FTS5 table (`shipment_words`, unicode61 remove_diacritics)
+finds the folded words a term starts; a term folded only inside a word ("ancois" for
+"François") is found where rows are tested one by one (a small account, a common term's walk),
+not through the indexes.
+"""
 
 import json
 import logging
@@ -10,6 +20,7 @@ from dataclasses import dataclass
 from peewee import OP, SQL, DatabaseError, Expression, NodeList, Value
 
 from jobs.store.database import is_postgres
+from jobs.store.folding import SQL_FUNCTION, fold
 from jobs.store.models import Shipment, db
 
 log = logging.getLogger(__name__)
@@ -24,6 +35,12 @@ WALK_AFTER = 5000
 # A common term is confirmed among the merchant's own rows up to this many: grid_counts.COUNT_CAP,
 # so that the counts of a walk are known ("1,000+") without reading a row.
 VERIFY = 1000
+# PostgreSQL reads up to twice VERIFY matches through the trigram indexes when its statistics
+# estimate fewer than PG_RARE * VERIFY: a full name folded ("Léa García" is also "Lea Garcia",
+# "Léa Garcia", "Lea García": 1,400 rows in a million, estimated 2,064) is then tested by id
+# while walking (26 ms) rather than with five ILIKEs a row (83 ms); a common word (estimated
+# 20,000-70,000) would only pay twice the reads (15 -> 30 ms for "garcia") before walking.
+PG_VERIFY_FACTOR, PG_RARE = 2, 10
 # PostgreSQL: a term its statistics put in a tenth of the merchant's rows is verified by
 # reading rows in storage order (about 10 rows read a match) instead of the trigram indexes.
 DENSE = 0.1
@@ -54,6 +71,43 @@ SQLITE_OBJECTS = {
         INSERT INTO {FTS_TABLE}(rowid, {_LIST}) VALUES (new.id, {_NEW}); END""",
 }
 PG_INDEXES = {f"shipment_{c}_trgm": c for c in COLUMNS}
+FOLDED = ("customer_name", "email")  # compared without accents
+# PostgreSQL with unaccent: the folded names and emails are indexed instead of the plain ones.
+PG_FOLD_INDEXES = {f"shipment_{c}_fold_trgm": c for c in FOLDED}
+# SQLite: the folded words of the names and emails that have a character beyond ASCII (the
+# trigram table finds the others, typed with or without accents), kept by triggers as the
+# trigram table is. Only those values: a phrase such as "anna.muller@gmail.com" reads the
+# posting list of each word, and "com" in every email cost 60 ms a search.
+WORDS_TABLE = "shipment_words"
+WORDS_SOURCE = "shipment_words_source"  # the view 'rebuild' reads
+BEYOND_ASCII = "'*[^ -~]*'"  # a GLOB pattern
+
+
+def _beyond_ascii(row: str, column: str) -> str:
+    return f"CASE WHEN {row}{column} GLOB {BEYOND_ASCII} THEN {row}{column} END"
+
+
+def _words_row(row: str) -> str:
+    """SELECT of the (rowid, name, email) the words table holds for a row, if any."""
+    values = ", ".join(_beyond_ascii(row, c) for c in FOLDED)
+    where = " OR ".join(f"{row}{c} GLOB {BEYOND_ASCII}" for c in FOLDED)
+    return f"{row}id, {values} WHERE {where}"
+
+
+_WORDS_LIST = ", ".join(FOLDED)
+_WORDS_DELETE = (
+    f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, {_WORDS_LIST}) "
+    f"SELECT 'delete', {_words_row('old.')};"
+)
+_WORDS_INSERT = f"INSERT INTO {WORDS_TABLE}(rowid, {_WORDS_LIST}) SELECT {_words_row('new.')};"
+SQLITE_WORD_OBJECTS = {
+    "shipment_words_ai": f"""CREATE TRIGGER shipment_words_ai AFTER INSERT ON shipment BEGIN
+        {_WORDS_INSERT} END""",
+    "shipment_words_ad": f"""CREATE TRIGGER shipment_words_ad AFTER DELETE ON shipment BEGIN
+        {_WORDS_DELETE} END""",
+    "shipment_words_au": f"""CREATE TRIGGER shipment_words_au AFTER UPDATE OF {_WORDS_LIST}
+        ON shipment BEGIN {_WORDS_DELETE} {_WORDS_INSERT} END""",
+}
 
 
 def ensure_search_index(database=None):
@@ -63,6 +117,7 @@ def ensure_search_index(database=None):
         _ensure_trigram_indexes(database)
     else:
         _ensure_fts(database)
+        _ensure_words(database)
 
 
 def _sqlite_names(database, kind: str) -> set:
@@ -96,8 +151,51 @@ def _fts_complete(database) -> bool:
     return columns == COLUMNS and set(SQLITE_OBJECTS) <= _sqlite_names(database, "trigger")
 
 
+def _ensure_words(database):
+    """The folded-words FTS5 table and its triggers, filled once from the existing rows."""
+
+    def complete():
+        return (
+            WORDS_TABLE in _sqlite_names(database, "table")
+            and WORDS_SOURCE in _sqlite_names(database, "view")
+            and set(SQLITE_WORD_OBJECTS) <= _sqlite_names(database, "trigger")
+        )
+
+    if complete():
+        return
+    with database.atomic("IMMEDIATE"):
+        if complete():
+            return
+        _drop_words(database)
+        database.execute_sql(
+            f"CREATE VIEW {WORDS_SOURCE} AS SELECT id, "
+            + ", ".join(f"{_beyond_ascii('', c)} AS {c}" for c in FOLDED)
+            + " FROM shipment WHERE "
+            + " OR ".join(f"{c} GLOB {BEYOND_ASCII}" for c in FOLDED)
+        )
+        database.execute_sql(
+            f"CREATE VIRTUAL TABLE {WORDS_TABLE} USING fts5({_WORDS_LIST}, "
+            f"content='{WORDS_SOURCE}', content_rowid='id', "
+            "tokenize='unicode61 remove_diacritics 2')"
+        )
+        for sql in SQLITE_WORD_OBJECTS.values():
+            database.execute_sql(sql)
+        database.execute_sql(f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}) VALUES ('rebuild')")
+
+
+def _drop_words(database):
+    for name in SQLITE_WORD_OBJECTS:
+        database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    database.execute_sql(f"DROP TABLE IF EXISTS {WORDS_TABLE}")
+    database.execute_sql(f"DROP VIEW IF EXISTS {WORDS_SOURCE}")
+
+
 def _ensure_trigram_indexes(database):
-    """pg_trgm GIN indexes; without the extension the search still works, by a scan."""
+    """pg_trgm GIN indexes; without the extension the search still works, by a scan.
+
+    With the unaccent extension, names and emails are indexed folded (`parceldesk_fold`),
+    and their plain indexes, which no query uses then, are dropped.
+    """
     try:
         with database.atomic():
             database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -105,23 +203,93 @@ def _ensure_trigram_indexes(database):
         present = database.execute_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         if present.fetchone() is None:
             log.warning("pg_trgm unavailable (%s): substring search scans the rows", error)
+            _ensure_fold_function(database)
             return
-    for name, column in PG_INDEXES.items():
+    folds = _ensure_fold_function(database)
+    wanted = dict(PG_INDEXES)
+    if folds:
+        for name, column in PG_FOLD_INDEXES.items():
+            database.execute_sql(
+                f"CREATE INDEX IF NOT EXISTS {name} ON shipment "
+                f"USING gin ({SQL_FUNCTION}({column}) gin_trgm_ops)"
+            )
+        for name, column in PG_INDEXES.items():
+            if column in FOLDED:
+                database.execute_sql(f"DROP INDEX IF EXISTS {name}")
+                del wanted[name]
+    for name, column in wanted.items():
         database.execute_sql(
             f"CREATE INDEX IF NOT EXISTS {name} ON shipment USING gin ({column} gin_trgm_ops)"
         )
+
+
+def _ensure_fold_function(database) -> bool:
+    """`parceldesk_fold(text)`: unaccent with its dictionary named, in lower case, IMMUTABLE
+    (so that an index can hold it). False, with a log line, when unaccent may not be created:
+    the search then compares names and emails with accents, as before."""
+    try:
+        with database.atomic():
+            database.execute_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+    except DatabaseError as error:
+        log.debug("CREATE EXTENSION unaccent: %s", error)
+    row = database.execute_sql(
+        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'unaccent'"
+    ).fetchone()
+    if row is None:
+        log.warning(
+            "unaccent unavailable (CREATE EXTENSION unaccent not permitted): the search "
+            "compares names and emails with their accents; a superuser can run "
+            "CREATE EXTENSION unaccent, then `parceldesk migrate` folds them"
+        )
+        # A function (and its indexes) left by an earlier install would fail without it.
+        database.execute_sql(f"DROP FUNCTION IF EXISTS {SQL_FUNCTION}(text) CASCADE")
+        database.pg_folds = False
+        return False
+    schema = row[0]
+    unaccent = f"{schema}.unaccent"
+    try:  # unaccent's own C function declared IMMUTABLE: the fold is then inlined (C speed)
+        with database.atomic():
+            database.execute_sql(
+                f"CREATE OR REPLACE FUNCTION {SQL_FUNCTION}_c(regdictionary, text) "
+                "RETURNS text LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE "
+                "AS '$libdir/unaccent', 'unaccent_dict'"
+            )
+        unaccent = f"{SQL_FUNCTION}_c"
+    except DatabaseError as error:  # C functions are a superuser's: 10 µs a call instead
+        log.info("%s_c not created (%s): the fold calls unaccent through SQL", SQL_FUNCTION, error)
+    # BEGIN ATOMIC: the function depends on unaccent's dictionary, so dropping the extension
+    # drops it (and the indexes on it) rather than leaving indexes that fail at each write.
+    database.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {SQL_FUNCTION}(text) RETURNS text LANGUAGE sql "
+        "IMMUTABLE STRICT PARALLEL SAFE BEGIN ATOMIC "
+        f"SELECT lower({unaccent}('{schema}.unaccent'::regdictionary, $1)); END"
+    )
+    database.pg_folds = True
+    return True
+
+
+def pg_folds(database=None) -> bool:
+    """Whether PostgreSQL has `parceldesk_fold` (asked once per database object)."""
+    database = database or db.obj
+    if getattr(database, "pg_folds", None) is None:
+        found = database.execute_sql(
+            "SELECT 1 FROM pg_proc WHERE proname = %s", (SQL_FUNCTION,)
+        ).fetchone()
+        database.pg_folds = found is not None
+    return database.pg_folds
 
 
 def drop_search_index(database=None):
     """Remove the search index (bulk loads rebuild it once at the end, which is faster)."""
     database = database or db.obj
     if is_postgres(database):
-        for name in PG_INDEXES:
+        for name in [*PG_INDEXES, *PG_FOLD_INDEXES]:
             database.execute_sql(f"DROP INDEX IF EXISTS {name}")
         return
     for name in SQLITE_OBJECTS:
         database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
     database.execute_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    _drop_words(database)
 
 
 def _fts_phrase(text: str) -> str:
@@ -137,9 +305,12 @@ def substring_condition(q: str, number: str):
     """
     if is_postgres() or not _indexed(q, number):
         return like_condition(q, number)
-    return Shipment.id.in_(
-        SQL(f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)", [_fts_query(q, number)])
-    )
+    condition = None
+    for table, match, trusted in _fts_sources(q, number, whole=True):
+        found = Shipment.id.in_(SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", [match]))
+        found = found if trusted else found & like_condition(q, number)
+        condition = found if condition is None else condition | found
+    return condition
 
 
 def many_matches(q: str, number: str, merchant_id: int) -> bool:
@@ -207,19 +378,26 @@ def _look_up(q: str, number: str, merchant_id: int) -> Matches:
             NodeList((Shipment.merchant, SQL("+ 0")), parens=True), OP.EQ, merchant_id
         )
         query = Shipment.select(Shipment.id).where(mine, like_condition(q, number))
-        if _dense(q, number, merchant_id):  # "gmail.com": rows in storage order hold it at once
+        matches, rows = _estimate(q, number, merchant_id)
+        limit = VERIFY
+        if rows > 0 and matches >= DENSE * rows:  # "gmail.com": storage order holds it at once
             scan = Shipment.select(Shipment.id).where(mine, like_condition(q, number, walk=True))
-            ids = tuple(i for (i,) in scan.limit(VERIFY + 1).tuples())
+            ids = tuple(i for (i,) in scan.limit(limit + 1).tuples())
         else:
-            ids = _through_trigram_indexes(query.limit(VERIFY + 1))
-        if len(ids) > VERIFY:
+            if matches < PG_RARE * VERIFY:  # not a word in every hundredth row
+                limit = PG_VERIFY_FACTOR * VERIFY
+            ids = _through_trigram_indexes(query.limit(limit + 1))
+        if len(ids) > limit:
             return Matches(many=True, counted=len(ids))
         return Matches(many=False, ids=ids, counted=len(ids))
     return _look_up_fts(q, number, merchant_id)
 
 
-def _dense(q: str, number: str, merchant_id: int) -> bool:
-    """Whether PostgreSQL's statistics put the term in at least DENSE of the merchant's rows.
+def _estimate(q: str, number: str, merchant_id: int) -> tuple[float, float]:
+    """PostgreSQL's estimates of the merchant's matches of the term, and of its rows.
+
+    A term in at least DENSE of the rows is read in storage order (below); one estimated
+    under PG_RARE * VERIFY rows keeps up to PG_VERIFY_FACTOR * VERIFY ids.
 
     Its estimates of a word are rough (68,000 rows for "Roberts", about 20,000 in fact) but
     tell a big email domain (354,000 for "gmail.com") from a surname. Such a word is in
@@ -227,9 +405,7 @@ def _dense(q: str, number: str, merchant_id: int) -> bool:
     where the trigram indexes would merge posting lists of a third of the table (200 ms).
     """
     mine = Shipment.select(Shipment.id).where(Shipment.merchant == merchant_id)
-    matches = _estimated_rows(mine.where(like_condition(q, number)))
-    rows = _estimated_rows(mine)
-    return rows > 0 and matches >= DENSE * rows
+    return _estimated_rows(mine.where(like_condition(q, number))), _estimated_rows(mine)
 
 
 def _estimated_rows(query) -> float:
@@ -265,30 +441,88 @@ def _look_up_fts(q: str, number: str, merchant_id: int) -> Matches:
     page and the counts read them with `merchant_id = ?` anyway. A longer term is looked up
     by its first WINDOW characters (a phrase of many trigrams common in every row, such as
     "@gmail.com", costs more than it narrows), and those candidates are tested whole.
+
+    Up to three look-ups (`_fts_sources`): the term in the trigram table, the term folded
+    there (when it has accents: "müller" finds "Muller"), and its folded words in the words
+    table ("muller" finds "Müller"); the matches of all three are the term's.
     """
-    if max(len(q), len(number)) > WINDOW:
-        candidates = _fts_ids(_fts_query(q[:WINDOW], number[:WINDOW]), WALK_AFTER)
-        if len(candidates) < WALK_AFTER:
-            ids = _verified(candidates, merchant_id, like_condition(q, number))
-            return Matches(many=False, ids=ids, counted=len(ids))
-    match = _fts_query(q, number)
-    candidates = _fts_ids(match, WALK_AFTER)
-    if len(candidates) < WALK_AFTER:
-        return Matches(many=False, ids=candidates)  # any merchant's: not counted
-    # Common in the index: common for this merchant too, or only for others (then sorted).
-    sql = (
-        f"SELECT shipment.id FROM {FTS_TABLE} CROSS JOIN shipment ON shipment.id = "
-        f"{FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND shipment.merchant_id = ? LIMIT ?"
-    )
-    mine = [i for (i,) in db.execute_sql(sql, (match, merchant_id, VERIFY + 1))]
-    if len(mine) > VERIFY:
-        return Matches(many=True, counted=len(mine))
-    return Matches(many=False, ids=tuple(mine), counted=len(mine))
+    found, tested = set(), True  # tested: every id found is the merchant's and a match
+    sources = _fts_sources(q, number, whole=False)
+    looked_up = _fts_ids_each(sources, WALK_AFTER)
+    if any(len(candidates) >= WALK_AFTER for candidates in looked_up):
+        return _common_fts(q, number, merchant_id)
+    for (_, _, trusted), candidates in zip(sources, looked_up, strict=True):
+        if trusted:
+            found.update(candidates)  # any merchant's: not counted
+            tested = False
+        else:
+            found.update(_verified(candidates, merchant_id, like_condition(q, number)))
+    ids = tuple(sorted(found))
+    return Matches(many=False, ids=ids, counted=len(ids) if tested else 0)
 
 
-def _fts_ids(match: str, limit: int) -> tuple:
-    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?"
-    return tuple(i for (i,) in db.execute_sql(sql, (match, limit)))
+def _common_fts(q: str, number: str, merchant_id: int) -> Matches:
+    """Common in the index: common for this merchant too, or only for others (then sorted)."""
+    mine = set()
+    for table, match, trusted in _fts_sources(q, number, whole=True):
+        sql = (
+            f"SELECT shipment.id FROM {table} CROSS JOIN shipment ON shipment.id = "
+            f"{table}.rowid WHERE {table} MATCH ? AND shipment.merchant_id = ? LIMIT ?"
+        )
+        candidates = tuple(i for (i,) in db.execute_sql(sql, (match, merchant_id, VERIFY + 1)))
+        if trusted:
+            mine.update(candidates)
+        else:
+            mine.update(_verified(candidates, merchant_id, like_condition(q, number)))
+            if len(candidates) > VERIFY:  # more candidates than read: some may match
+                return Matches(many=True, counted=len(mine))
+        if len(mine) > VERIFY:
+            return Matches(many=True, counted=len(mine))
+    return Matches(many=False, ids=tuple(sorted(mine)), counted=len(mine))
+
+
+def _fts_sources(q: str, number: str, whole: bool) -> list:
+    """(table, MATCH query, trusted) of each FTS5 look-up of the term.
+
+    Trusted: every row the query finds contains the term, so it needs no test. A term longer
+    than WINDOW is looked up by its start (not trusted) unless `whole`. The words table finds
+    rows whose folded words start as the term's do; only a term of one word (letters and
+    digits) is sure to be contained then: "jose garcia" also finds "José-García".
+    """
+    folded = fold(q)
+    long = not whole and max(len(q), len(number)) > WINDOW
+    cut = WINDOW if long else None
+    sources = [(FTS_TABLE, _fts_query(q[:cut], number[:cut]), not long)]
+    if folded != q.lower() and len(folded) >= TRIGRAM:  # typed with accents
+        sources.append((FTS_TABLE, _folded_query(folded[:cut]), not long))
+    words = _words_query(q)
+    if words:
+        sources.append((WORDS_TABLE, words, q.isalnum()))
+    return sources
+
+
+def _folded_query(folded: str) -> str:
+    return f"{{{' '.join(FOLDED)}}} : {_fts_phrase(folded)}"
+
+
+def _words_query(q: str) -> str | None:
+    """The term's words, the last a prefix, as one FTS5 phrase; None when it has no word."""
+    if not any(c.isalnum() for c in q):
+        return None
+    return f"{{{' '.join(FOLDED)}}} : {_fts_phrase(q)}*"
+
+
+def _fts_ids_each(sources: list, limit: int) -> list[tuple]:
+    """Up to `limit` row ids of each source's query, all in one statement."""
+    parts, params = [], []
+    for n, (table, match, _) in enumerate(sources):
+        parts.append(f"SELECT {n}, rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
+                     "LIMIT ?)")  # fmt: skip
+        params += [match, limit]
+    found = [[] for _ in sources]
+    for n, rowid in db.execute_sql(" UNION ALL ".join(parts), params):
+        found[n].append(rowid)
+    return [tuple(ids) for ids in found]
 
 
 def _verified(candidates: tuple, merchant_id: int, condition) -> tuple:
@@ -353,15 +587,77 @@ def like_condition(q: str, number: str, walk: bool = False):
     """
     columns = (Shipment.tracking_number, Shipment.order_id, Shipment.order_ids,
                Shipment.customer_name, Shipment.email)  # fmt: skip
-    if walk and is_postgres():
+    postgres = is_postgres()
+    if walk and postgres:
         columns = tuple(NodeList((c, SQL("|| ''")), parens=True) for c in columns)
     tracking, *others = columns  # order_ids: the later orders of a combined shipment
+    # SQLite's walk tests the folded words through the words table (one set of ids, read
+    # once) rather than calling the fold on every name beyond ASCII (a Python call each).
+    by_words = walk and not postgres and _indexed(q, number) and _words_query(q) is not None
     condition = _contains(tracking, number)
-    for column in others:
-        condition |= _contains(column, q)
+    for column, field in zip(others, ("order_id", "order_ids", *FOLDED), strict=True):
+        if field not in FOLDED:
+            condition |= _contains(column, q)
+        elif postgres:
+            condition |= _contains_folded_pg(column, q)
+        else:
+            condition |= _contains_folded_sqlite(column, q, by_fold=not by_words)
+    if by_words:
+        condition |= _in_words(q)
     return condition
 
 
+def _pattern(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"  # literal, as in the trigram index
+
+
 def _contains(column, text: str):
-    escaped = re.sub(r"([\\%_])", r"\\\1", text)  # literal, as in the trigram index
-    return Expression(column, OP.ILIKE, NodeList((Value(f"%{escaped}%"), SQL("ESCAPE '\\'"))))
+    return Expression(column, OP.ILIKE, NodeList((Value(_pattern(text)), SQL("ESCAPE '\\'"))))
+
+
+def _contains_folded_pg(column, text: str):
+    """parceldesk_fold(column) LIKE parceldesk_fold('%text%'): what the folded indexes answer
+    (the term is folded by the same function, a constant the planner computes once)."""
+    if not pg_folds():
+        return _contains(column, text)
+    folded = NodeList((SQL(SQL_FUNCTION), NodeList((column,), parens=True)), glue="")
+    pattern = NodeList((SQL(SQL_FUNCTION), NodeList((Value(_pattern(text)),), parens=True)),
+                       glue="")  # fmt: skip
+    return Expression(folded, OP.LIKE, NodeList((pattern, SQL("ESCAPE '\\'"))))
+
+
+def _contains_folded_sqlite(column, text: str, by_fold: bool = True):
+    """The column contains the term, or the term folded, or (`by_fold`) folded contains it.
+
+    SQLite's LIKE ignores the case of ASCII letters only; the fold (a Python function) is
+    called only for values with a character beyond ASCII, which GLOB tells at C speed.
+    """
+    folded = fold(text)
+    condition = _contains(column, text)
+    if folded != text.lower():
+        condition |= _contains(column, folded)
+    return condition | _by_fold(column, folded) if by_fold else condition
+
+
+def _by_fold(column, folded: str):
+    beyond_ascii = NodeList((column, SQL("GLOB ?", ["*[^ -~]*"])))
+    by_fold = Expression(
+        NodeList((SQL(SQL_FUNCTION), NodeList((column,), parens=True)), glue=""),
+        OP.ILIKE,  # peewee's LIKE on SQLite (its OP.LIKE is GLOB); both sides are lower case
+        NodeList((Value(_pattern(folded)), SQL("ESCAPE '\\'"))),
+    )
+    return beyond_ascii & by_fold
+
+
+def _in_words(q: str):
+    """`+id IN (the words table's matches)`: no index answers it, so a walk keeps its order.
+
+    A term of more than one word ("jose garcia" also finds "José-García") is then tested.
+    """
+    ids = NodeList((SQL("+"), Shipment.id), glue="")
+    found = SQL(f"(SELECT rowid FROM {WORDS_TABLE} WHERE {WORDS_TABLE} MATCH ?)", [_words_query(q)])
+    condition = Expression(ids, OP.IN, found)
+    if not q.isalnum():
+        folded = fold(q)
+        condition &= _by_fold(Shipment.customer_name, folded) | _by_fold(Shipment.email, folded)
+    return condition
