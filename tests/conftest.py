@@ -1,7 +1,9 @@
 """Fixtures: a real Redis and a fresh database per test (SQLite, and PostgreSQL when configured)."""
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 
 import pytest
@@ -17,7 +19,9 @@ from webapp import create_app
 PASSWORD = "correct horse battery"
 # Code that loads settings outside an app (a job's runtime, a CLI command) must never create the
 # default ./instance (a secret key, a database) inside the checkout the tests run from.
-os.environ.setdefault("PARCELDESK_HOME", tempfile.mkdtemp(prefix="parceldesk-tests-"))
+if "PARCELDESK_HOME" not in os.environ:
+    os.environ["PARCELDESK_HOME"] = tempfile.mkdtemp(prefix="parceldesk-tests-")
+    atexit.register(shutil.rmtree, os.environ["PARCELDESK_HOME"], True)
 
 # Hypothesis' per-example deadline and its "too slow" health check measure wall-clock time, so
 # on a loaded machine they fail correct tests; what these tests assert is never their speed.
