@@ -263,7 +263,7 @@ def test_a_failing_step_is_not_recorded_and_runs_again_next_time(empty, monkeypa
 def test_the_accent_step_backfills_an_existing_database_once(empty, monkeypatch):
     """A database with rows from before accent-insensitive search: the new step folds their
     names and emails into the search index once; running it again changes nothing."""
-    from jobs.store import search_index
+    from jobs.store import search
     from jobs.store.grid_query import GridFilter, shipments_matching
 
     monkeypatch.setattr(migrations, "STEPS", STEPS[:-1])  # the release before
@@ -278,10 +278,10 @@ def test_the_accent_step_backfills_an_existing_database_once(empty, monkeypatch)
     assert migrate() == []
     STEPS[-1].apply(empty)  # safe on a database that has its work done
 
-    monkeypatch.setattr(search_index, "SMALL_ACCOUNT", 0)  # through the indexes
+    monkeypatch.setattr(search, "SMALL_ACCOUNT", 0)  # through the indexes
 
     def found(q):
-        with search_index.look_ups_remembered():
+        with search.look_ups_remembered():
             return {s.tracking_number for s in shipments_matching(merchant.id, GridFilter(q=q))}
 
     assert found("muller") == {"OLD0001", "OLD0002"}

@@ -28,7 +28,7 @@ from jobs.store.grid_query import (
     shipments_matching,
 )
 from jobs.store.models import Shipment, Upload, db
-from jobs.store.search_index import look_ups_remembered
+from jobs.store.search import look_ups_remembered
 from tests.conftest import empty_postgres
 from webapp import create_app
 from webapp.overview_query import idle_bars, needs_action_bars, status_bars, transit_bars

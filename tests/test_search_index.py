@@ -16,14 +16,8 @@ from jobs.store.grid_query import (
 )
 from jobs.store.migrations import STEPS, baseline
 from jobs.store.models import Merchant, Shipment, db
-from jobs.store.search_index import (
-    PG_FOLD_INDEXES,
-    PG_INDEXES,
-    drop_search_index,
-    is_postgres,
-    like_condition,
-    look_ups_remembered,
-)
+from jobs.store.search import like_condition, look_ups_remembered
+from jobs.store.search_index import PG_FOLD_INDEXES, PG_INDEXES, drop_search_index, is_postgres
 from tests.test_grid import add, merchant_id
 from webapp.shipments.counts import view_counts
 from webapp.shipments.paging import grid_page
@@ -52,7 +46,7 @@ def people(merchant_client):
 def account(request, monkeypatch):
     """Searched as a small account (its own rows tested) and a big one (the trigram index)."""
     if request.param == "big":
-        monkeypatch.setattr("jobs.store.search_index.SMALL_ACCOUNT", 0)
+        monkeypatch.setattr("jobs.store.search.SMALL_ACCOUNT", 0)
     return request.param
 
 
@@ -132,7 +126,7 @@ def _plan(sql, params) -> str:
 
 def test_the_search_uses_the_trigram_index(app, people, monkeypatch):
     """The term is looked up through the trigram index; the grid then reads its matches by id."""
-    monkeypatch.setattr("jobs.store.search_index.SMALL_ACCOUNT", 0)  # as for a big account
+    monkeypatch.setattr("jobs.store.search.SMALL_ACCOUNT", 0)  # as for a big account
     with statements_run() as statements:
         condition = search_condition("archer", people)
     (look_up,) = _searches(statements)
@@ -182,10 +176,10 @@ def test_the_index_agrees_with_a_plain_substring_test(app, merchant_client, acco
 def test_both_plans_find_the_same_rows_page_by_page(app, people, account, monkeypatch,
                                                     walk_after, sort_max, q,
                                                     expected):  # fmt: skip
-    monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", walk_after)
-    monkeypatch.setattr("jobs.store.search_index.VERIFY", walk_after - 1)
-    monkeypatch.setattr("jobs.store.search_index.SAMPLE_HITS", walk_after)
-    monkeypatch.setattr("jobs.store.search_index.SORT_MAX", sort_max)
+    monkeypatch.setattr("jobs.store.search.WALK_AFTER", walk_after)
+    monkeypatch.setattr("jobs.store.search.VERIFY", walk_after - 1)
+    monkeypatch.setattr("jobs.store.search.SAMPLE_HITS", walk_after)
+    monkeypatch.setattr("jobs.store.search.SORT_MAX", sort_max)
     add(people, "X%", customer_name="Ann Archer")  # a literal % is only matched by itself
     for sort in SORTS:
         grid, seen = GridFilter(q=q, sort=sort), []
@@ -278,7 +272,7 @@ def _searches(statements) -> list:
 @pytest.fixture
 def crowd(people, monkeypatch):
     """Merchant A with twelve Smiths, searched as in a big account (thresholds scaled down)."""
-    monkeypatch.setattr("jobs.store.search_index.SMALL_ACCOUNT", 0)
+    monkeypatch.setattr("jobs.store.search.SMALL_ACCOUNT", 0)
     for n in range(12):
         add(people, f"SM{n:04d}", customer_name=f"Jo Smith {n}", email=f"jo{n}@smith.test",
             status="delivered" if n % 3 else "in_transit")  # fmt: skip
@@ -298,8 +292,8 @@ def test_a_term_with_few_matches_is_looked_up_once_per_grid_request(app, crowd):
 def test_a_common_terms_counts_come_from_its_look_up_without_reading_rows(app, crowd,
                                                                          monkeypatch):  # fmt: skip
     """More matches than the counts' cap: "5+" is known from the look-up, no row is tested."""
-    monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", 6)
-    monkeypatch.setattr("jobs.store.search_index.VERIFY", 5)
+    monkeypatch.setattr("jobs.store.search.WALK_AFTER", 6)
+    monkeypatch.setattr("jobs.store.search.VERIFY", 5)
     monkeypatch.setattr("webapp.shipments.counts.COUNT_CAP", 5)
     with app.test_request_context(), look_ups_remembered():
         rows, _ = grid_page(crowd, GridFilter(q="smith"), 50)
@@ -312,18 +306,18 @@ def test_a_common_terms_counts_come_from_its_look_up_without_reading_rows(app, c
 
 def test_a_walks_counts_are_capped_where_the_look_up_stops():
     """The look-up confirms as many matches as the counts show before saying "1,000+"."""
-    from jobs.store import search_index
+    from jobs.store import search
     from webapp.shipments import counts as grid_counts
 
-    assert search_index.VERIFY >= grid_counts.COUNT_CAP
-    assert search_index.WALK_AFTER > search_index.VERIFY
+    assert search.VERIFY >= grid_counts.COUNT_CAP
+    assert search.WALK_AFTER > search.VERIFY
 
 
 def test_a_common_terms_page_is_walked_in_the_grids_order(app, crowd, monkeypatch):
     """Many matches: the page comes from the grid's index in order, testing rows as it goes,
     never from every match read and sorted (PostgreSQL's trigram indexes would offer that)."""
-    monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", 6)
-    monkeypatch.setattr("jobs.store.search_index.VERIFY", 5)
+    monkeypatch.setattr("jobs.store.search.WALK_AFTER", 6)
+    monkeypatch.setattr("jobs.store.search.VERIFY", 5)
     with app.test_request_context(), look_ups_remembered():
         search_condition("smith", crowd)  # the look-up, outside the statements explained
         with statements_run() as statements:
@@ -349,7 +343,7 @@ def test_postgresql_looks_a_term_up_through_its_trigram_indexes(app, crowd, monk
     """Whatever its histogram guesses of a word, the planner may not scan the table for it."""
     if not is_postgres():
         pytest.skip("SQLite's look-up reads the FTS5 table")
-    monkeypatch.setattr("jobs.store.search_index.DENSE", 2)  # no word is in every row (see below)
+    monkeypatch.setattr("jobs.store.search.DENSE", 2)  # no word is in every row (see below)
     run, seen = db.obj.execute_sql, []
 
     def record(sql, params=None, *args, **kwargs):
@@ -441,9 +435,9 @@ def accents(request, people, account, monkeypatch):
     other = Merchant.get(Merchant.email == "merchant-b@example.com")
     add(other.id, "THEIRS0001", customer_name="Hans Müller", email="müller@b.test")
     if request.param == "walk":
-        monkeypatch.setattr("jobs.store.search_index.WALK_AFTER", 1)
-        monkeypatch.setattr("jobs.store.search_index.VERIFY", 0)
-        monkeypatch.setattr("jobs.store.search_index.SAMPLE_HITS", 1)
+        monkeypatch.setattr("jobs.store.search.WALK_AFTER", 1)
+        monkeypatch.setattr("jobs.store.search.VERIFY", 0)
+        monkeypatch.setattr("jobs.store.search.SAMPLE_HITS", 1)
     return people
 
 

@@ -107,12 +107,12 @@ def test_the_grid_row_lists_every_order_of_a_combined_shipment(app, merchant_cli
 
 
 def test_search_finds_a_combined_shipment_by_any_of_its_orders(app, merchant_client, monkeypatch):
-    from jobs.store import search_index
+    from jobs.store import search
 
     upload_csv(merchant_client, COMBINED.replace("#2,", "#WEB-202,"))
     run_jobs(app)
-    for small in (search_index.SMALL_ACCOUNT, 0):  # row by row, then through the index
-        monkeypatch.setattr(search_index, "SMALL_ACCOUNT", small)
+    for small in (search.SMALL_ACCOUNT, 0):  # row by row, then through the index
+        monkeypatch.setattr(search, "SMALL_ACCOUNT", small)
         for q in ("#WEB-202", "web-20", "WEB-202"):
             body = merchant_client.get("/shipments", query_string={"q": q}).get_data(as_text=True)
             assert "LX123456785CN" in body and "RR123456785CN" not in body, (q, small)

@@ -82,7 +82,7 @@ def _init_extensions(app):
 
     from jobs.store.database import is_postgres
     from jobs.store.models import db
-    from jobs.store.search_index import remember_look_ups
+    from jobs.store.search import remember_look_ups
 
     app.before_request(lambda: remember_look_ups({}))  # one search look-up per request
 

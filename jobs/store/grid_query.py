@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from peewee import fn
 
-from jobs.store import search_index
+from jobs.store import search
 from jobs.store.database import is_postgres
 from jobs.store.models import FOLLOWUP_STATES, Shipment, Upload, utcnow
-from jobs.store.search_index import ids_condition, like_condition, look_up, substring_condition
+from jobs.store.search import ids_condition, like_condition, look_up, substring_condition
 from jobs.tracking.classify import STATUSES
 
 TABS = [("all", "All"), ("needs_action", "Needs action"), *STATUSES]
@@ -163,7 +163,7 @@ def search_condition(q: str, merchant_id: int, walk: bool = False):
 
     A pasted number is found through the same trigram index as a word, so its last digits or
     a middle part find it too; grid_page puts the exact number (or order id) first. `walk`:
-    the condition of a page walked in the grid's order (see search_index.ids_condition).
+    the condition of a page walked in the grid's order (see search.ids_condition).
     """
     q = search_text(q)
     number = normalized_number(q)
@@ -173,7 +173,7 @@ def search_condition(q: str, merchant_id: int, walk: bool = False):
     if found.many:  # tested row by row while walking the grid's order
         return like_condition(q, number, walk=True)
     if found.ids is not None:  # every match, found through the trigram index: read by id
-        return ids_condition(found.ids, walk=walk and len(found.ids) > search_index.SORT_MAX)
+        return ids_condition(found.ids, walk=walk and len(found.ids) > search.SORT_MAX)
     # A short term, rare in a sample: one pass over the merchant's rows testing each, then
     # sorted; a rare word must not cost a walk in the grid's order.
     matching = substring_condition(q, number)
@@ -192,7 +192,7 @@ def search_sorts_matches(q: str, merchant_id: int) -> bool:
     """Whether the search finds few rows, to sort in one query, rather than walking the order."""
     q = search_text(q)
     found = look_up(q, normalized_number(q), merchant_id)
-    return not found.many and (found.ids is None or len(found.ids) <= search_index.SORT_MAX)
+    return not found.many and (found.ids is None or len(found.ids) <= search.SORT_MAX)
 
 
 def search_matches_counted(q: str, merchant_id: int) -> int:
